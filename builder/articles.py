@@ -1,0 +1,200 @@
+"""One article file, `(path, text)`, to an `Article` or the problems that stop it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from . import frontmatter
+from .fields import Fields
+from .frontmatter import YMap
+from .problems import Problem
+from .urls import is_slug, slugify
+
+ARTICLE_FIELDS = ("title", "date", "summary", "source", "people", "places", "topics", "slug",
+                  "lang", "draft", "claims", "updates", "figures", "curator_note")
+SOURCE_FIELDS = ("name", "url", "author", "archived_url", "retrieved")
+CLAIM_FIELDS = ("subject", "value", "claimed_by", "as_of", "wording")
+UPDATE_FIELDS = ("date", "note")
+FIGURE_FIELDS = ("caption", "credit")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A person, place or topic as the editor wrote it, before it is resolved."""
+
+    name: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str
+    url: str | None = None
+    author: str | None = None
+    archived_url: str | None = None
+    """A snapshot of the original, e.g. a web archive copy."""
+    retrieved: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An attributed figure: who says how many of what, as of when."""
+
+    subject: str
+    value: float | int
+    claimed_by: str
+    as_of: dt.date
+    wording: str | None
+    """The figure as reported ('about 11,000'), shown beside the number."""
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    date: dt.date
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A photo of the original, described in words with its credit (no image is kept)."""
+
+    caption: str
+    credit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    path: str
+    slug: str
+    slug_line: int
+    title: str
+    published: dt.date
+    """Publication date of the original; a datetime when the editor gave a time."""
+    summary: str
+    source: Source
+    people: tuple[Mention, ...]
+    places: tuple[Mention, ...]
+    topics: tuple[Mention, ...]
+    lang: str | None
+    """None means the site's language."""
+    draft: bool
+    claims: tuple[Claim, ...]
+    updates: tuple[Update, ...]
+    figures: tuple[Figure, ...]
+    curator_note: str | None
+    body: str
+    """Markdown."""
+
+    @property
+    def day(self) -> dt.date:
+        published = self.published
+        return published.date() if isinstance(published, dt.datetime) else published
+
+
+def parse_article(path: str, text: str, file_stem: str) -> tuple[Article | None, list[Problem]]:
+    if not text.strip():
+        return None, [Problem(path, 1, "the file is empty",
+                              "an article starts with front matter; `warchive new` writes one")]
+    parts = frontmatter.split(frontmatter.normalise(text), path)
+    if isinstance(parts, Problem):
+        return None, [parts]
+    data, problems = frontmatter.load(parts.yaml_text, path, parts.yaml_first_line)
+    if problems:
+        return None, problems
+    if not isinstance(data, YMap):
+        return None, [Problem(path, 2, "the front matter must be a mapping of fields")]
+    read = Fields(data, path, problems)
+    read.only(ARTICLE_FIELDS)
+    article = _article(read, file_stem, parts.body)
+    return (None if problems else article), problems
+
+
+def _article(read: Fields, file_stem: str, body: str) -> Article | None:
+    title = read.text("title", required=True)
+    published = read.date("date", required=True)
+    summary = read.text("summary", required=True)
+    source = _source(read)
+    slug = _slug(read, file_stem)
+    lang = read.text("lang")
+    if None in (title, published, summary, source, slug):
+        return None
+    assert title and published and summary and source and slug
+    return Article(
+        path=read.path, slug=slug, slug_line=read.mapping.line_of("slug"), title=title,
+        published=published, summary=summary, source=source,
+        people=_mentions(read, "people"), places=_mentions(read, "places"),
+        topics=_mentions(read, "topics"), lang=lang, draft=read.boolean("draft", False),
+        claims=_claims(read), updates=_updates(read), figures=_figures(read),
+        curator_note=read.text("curator_note"), body=body)
+
+
+def _slug(read: Fields, file_stem: str) -> str | None:
+    given = read.text("slug")
+    if given is None:
+        slug = file_stem if is_slug(file_stem) else slugify(file_stem)
+        if not slug:
+            read.problem("title", f"no slug can be made from the file name {file_stem!r}",
+                         "add a 'slug:' field")
+            return None
+        return slug
+    if not is_slug(given):
+        read.problem("slug", f"slug {given!r} may hold only a-z, 0-9 and single hyphens",
+                     f"for example {slugify(given) or 'my-article'!r}")
+        return None
+    return given
+
+
+def _source(read: Fields) -> Source | None:
+    mapping = read.mapping_of("source", required=True)
+    if mapping is None:
+        return None
+    sub = Fields(mapping, read.path, read.problems, "source: ")
+    sub.only(SOURCE_FIELDS)
+    name = sub.text("name", required=True)
+    if name is None:
+        return None
+    return Source(name, sub.url("url"), sub.text("author"), sub.url("archived_url"),
+                  sub.date("retrieved"))
+
+
+def _mentions(read: Fields, key: str) -> tuple[Mention, ...]:
+    return tuple(Mention(name, line) for name, line in read.texts(key))
+
+
+def _claims(read: Fields) -> tuple[Claim, ...]:
+    claims = []
+    for item in read.mappings("claims"):
+        sub = Fields(item, read.path, read.problems, "claim: ")
+        sub.only(CLAIM_FIELDS)
+        subject, value = sub.text("subject", required=True), sub.number("value", required=True)
+        claimed_by, as_of = sub.text("claimed_by", required=True), sub.date("as_of", required=True)
+        if subject is not None and not is_slug(subject):
+            sub.problem("subject", f"subject {subject!r} may hold only a-z, 0-9 and hyphens")
+            continue
+        if subject and value is not None and claimed_by and as_of:
+            claims.append(Claim(subject, value, claimed_by, as_of, sub.text("wording"), item.line))
+    return tuple(claims)
+
+
+def _updates(read: Fields) -> tuple[Update, ...]:
+    updates = []
+    for item in read.mappings("updates"):
+        sub = Fields(item, read.path, read.problems, "update: ")
+        sub.only(UPDATE_FIELDS)
+        date, note = sub.date("date", required=True), sub.text("note", required=True)
+        if date and note:
+            updates.append(Update(date, note))
+    return tuple(sorted(updates, key=lambda u: u.date))
+
+
+def _figures(read: Fields) -> tuple[Figure, ...]:
+    figures = []
+    for item in read.mappings("figures"):
+        sub = Fields(item, read.path, read.problems, "figure: ")
+        sub.only(FIGURE_FIELDS)
+        caption = sub.text("caption", required=True)
+        if caption:
+            figures.append(Figure(caption, sub.text("credit")))
+    return tuple(figures)

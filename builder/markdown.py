@@ -1,0 +1,61 @@
+"""The one Markdown renderer: CommonMark + tables + footnotes, raw HTML shown as text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.footnote import footnote_plugin
+
+_SAFE_SCHEMES = {"http", "https", "mailto"}
+
+
+def is_safe_link(url: str) -> bool:
+    """Only http(s), mailto and relative links survive; javascript:, data: and the rest go."""
+    cleaned = "".join(ch for ch in url if ch.isprintable() and not ch.isspace())
+    try:
+        scheme = urlsplit(cleaned).scheme.lower()
+    except ValueError:
+        return False
+    return scheme in _SAFE_SCHEMES or (scheme == "" and ":" not in cleaned.split("/")[0])
+
+
+def _is_external(url: str) -> bool:
+    return urlsplit(url).scheme.lower() in ("http", "https")
+
+
+def _link_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+               env: EnvType) -> str:
+    token = tokens[idx]
+    if _is_external(str(token.attrGet("href") or "")):
+        token.attrSet("rel", "noopener noreferrer")
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _demote_headings(state: StateCore) -> None:
+    """The article's title is its h1, so the body's headings start at h2."""
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+
+
+def _make() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False}).enable("table").use(footnote_plugin)
+    md.validateLink = is_safe_link  # type: ignore[method-assign]
+    md.add_render_rule("link_open", _link_open)
+    md.core.ruler.push("demote_headings", _demote_headings)
+    return md
+
+
+_MD = _make()
+
+
+def render(text: str) -> str:
+    env: dict[str, Any] = {}
+    return _MD.render(text, env)

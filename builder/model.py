@@ -1,0 +1,186 @@
+"""Pure: articles, registries and settings to the `Site` every page is rendered from.
+
+No I/O here. Route collisions and unresolved names are found here, before anything is
+written, and returned as problems.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .articles import Article, Mention
+from .problems import Problem, did_you_mean
+from .registries import KINDS, SINGULAR, Registry, Subject, Term
+from .settings import Settings
+from .urls import Route, Urls
+
+_COMMON_TERM = 2000
+"""Terms named by more articles than this do not seed related-article candidates."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Entry:
+    """An article placed in the site, its names resolved to registry terms."""
+
+    article: Article
+    route: Route
+    lang: str
+    people: tuple[Term, ...]
+    places: tuple[Term, ...]
+    topics: tuple[Term, ...]
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        return self.people + self.places + self.topics
+
+    def sort_key(self) -> tuple[str, str]:
+        return (self.article.published.isoformat(), self.article.slug)
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    year: int
+    month: int
+    route: Route
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Year:
+    year: int
+    route: Route
+    months: tuple[Month, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(len(m.entries) for m in self.months)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    settings: Settings
+    urls: Urls
+    entries: tuple[Entry, ...]
+    """Newest first."""
+    registries: dict[str, Registry]
+    coverage: dict[Term, tuple[Entry, ...]]
+    """Each term's articles, newest first."""
+    archive: tuple[Year, ...]
+    subjects: dict[str, Subject] = field(default_factory=dict)
+
+    def term_route(self, term: Term, page: int = 1) -> Route:
+        return self.urls.term(term.kind, term.slug, page)
+
+    def term_feed(self, term: Term) -> Route:
+        return self.urls.term_feed(term.kind, term.slug)
+
+    def terms(self, kind: str) -> tuple[Term, ...]:
+        """The registry's terms with any coverage, by name."""
+        return tuple(sorted((t for t in self.registries[kind].terms if self.coverage.get(t)),
+                            key=lambda t: t.name.casefold()))
+
+    def most_covered(self, kind: str, limit: int) -> list[tuple[Term, int]]:
+        counted = [(t, len(self.coverage[t])) for t in self.terms(kind)]
+        return sorted(counted, key=lambda tc: (-tc[1], tc[0].name.casefold()))[:limit]
+
+    def co_terms(self, term: Term, limit: int) -> list[tuple[Term, int]]:
+        """The terms most often named in the same articles as `term`."""
+        counts = Counter(t for e in self.coverage[term] for t in e.terms if t is not term)
+        return sorted(counts.items(), key=lambda tc: (-tc[1], tc[0].name.casefold()))[:limit]
+
+    def related(self, entry: Entry, limit: int) -> list[Entry]:
+        """Articles sharing the most terms, rare terms weighing more; ties go to the newer."""
+        scores: dict[Entry, float] = defaultdict(float)
+        for term in entry.terms:
+            coverage = self.coverage[term]
+            if len(coverage) > _COMMON_TERM:
+                continue
+            weight = 1.0 / math.log(1 + len(coverage))
+            for other in coverage:
+                if other is not entry:
+                    scores[other] += weight
+        ranked = sorted(scores.items(), key=lambda es: (-es[1], _newest_first(es[0])))
+        return [e for e, _ in ranked[:limit]]
+
+
+def _newest_first(entry: Entry) -> tuple[int, str]:
+    return (-entry.article.day.toordinal(), entry.article.slug)
+
+
+def build_site(articles: Iterable[Article], registries: dict[str, Registry],
+               subjects: dict[str, Subject], settings: Settings,
+               ) -> tuple[Site | None, list[Problem]]:
+    urls = Urls(settings.base_url)
+    problems: list[Problem] = []
+    entries = [_place(a, registries, subjects, settings, urls, problems) for a in articles]
+    problems += _slug_collisions(entries)
+    if problems:
+        return None, problems
+    entries.sort(key=Entry.sort_key, reverse=True)
+    coverage: dict[Term, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        for term in entry.terms:
+            coverage[term].append(entry)
+    site = Site(settings, urls, tuple(entries), registries,
+                {t: tuple(es) for t, es in coverage.items()}, _archive(entries, urls), subjects)
+    return site, problems
+
+
+def _place(article: Article, registries: dict[str, Registry], subjects: dict[str, Subject],
+           settings: Settings, urls: Urls, problems: list[Problem]) -> Entry:
+    resolved = {kind: _resolve(article, getattr(article, kind), registries[kind], problems)
+                for kind in KINDS}
+    if subjects:
+        for claim in article.claims:
+            if claim.subject not in subjects:
+                problems.append(Problem(article.path, claim.line, f"unknown claim subject "
+                                        f"{claim.subject!r}", _subject_hint(claim.subject,
+                                                                            subjects)))
+    return Entry(article, urls.article(article.slug), article.lang or settings.language,
+                 resolved["people"], resolved["places"], resolved["topics"])
+
+
+def _resolve(article: Article, mentions: Sequence[Mention], registry: Registry,
+             problems: list[Problem]) -> tuple[Term, ...]:
+    found: dict[Term, None] = {}
+    for mention in mentions:
+        term = registry.find(mention.name)
+        if term is None:
+            hint = registry.suggest(mention.name)
+            add = f"or add it to content/{registry.kind}.yaml as '- name: {mention.name}'"
+            problems.append(Problem(article.path, mention.line, f"unknown "
+                                    f"{SINGULAR[registry.kind]} {mention.name!r}",
+                                    f"{hint} {add}" if hint else add[3:]))
+        else:
+            found[term] = None
+    return tuple(found)
+
+
+def _subject_hint(slug: str, subjects: dict[str, Subject]) -> str:
+    return did_you_mean(slug, subjects) or "declare it in content/claims.yaml"
+
+
+def _slug_collisions(entries: Sequence[Entry]) -> list[Problem]:
+    first: dict[str, Article] = {}
+    problems = []
+    for entry in entries:
+        article = entry.article
+        other = first.setdefault(article.slug, article)
+        if other is not article:
+            problems.append(Problem(article.path, article.slug_line, f"slug {article.slug!r} "
+                                    f"is already used by {other.path}",
+                                    "two articles cannot share one address; set 'slug:'"))
+    return problems
+
+
+def _archive(entries: Sequence[Entry], urls: Urls) -> tuple[Year, ...]:
+    by_month: dict[tuple[int, int], list[Entry]] = defaultdict(list)
+    for entry in entries:
+        by_month[(entry.article.day.year, entry.article.day.month)].append(entry)
+    years: dict[int, list[Month]] = defaultdict(list)
+    for (year, month), month_entries in sorted(by_month.items(), reverse=True):
+        years[year].append(Month(year, month, urls.archive(year, month), tuple(month_entries)))
+    return tuple(Year(y, urls.archive(y), tuple(ms)) for y, ms in years.items())

@@ -1,0 +1,198 @@
+"""`check()` and `build()`: read the sources, run the stages, stop at the first stage with problems.
+
+This is the only module that reads `content/` and `templates/`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from . import frontmatter, publish, render, search
+from .articles import Article, parse_article
+from .model import Site, build_site
+from .problems import ContentError, Problem
+from .registries import KINDS, Registry, Subject, read_registry, read_subjects
+from .settings import Settings, read_settings
+
+TEMPLATE_SUFFIXES = (".html", ".xml")
+
+
+@dataclass(slots=True)
+class Sources:
+    """Everything read from disk, as text or bytes, keyed by path relative to the site."""
+
+    articles: list[tuple[str, str]] = field(default_factory=list)
+    yaml: dict[str, str] = field(default_factory=dict)
+    templates: dict[str, str] = field(default_factory=dict)
+    assets: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    out: Path
+    files: int
+    articles: int
+
+
+def read_sources(site_dir: Path) -> tuple[Sources, list[Problem]]:
+    sources, problems = Sources(), []
+    content = site_dir / "content"
+    if not content.is_dir():
+        return sources, [Problem(str(content), 0, "no content/ folder here",
+                                 "run warchive in the folder that holds content/ and templates/")]
+    for name in ("site", *KINDS, "claims"):
+        path = content / f"{name}.yaml"
+        if path.is_file():
+            text = _decode(path.read_bytes(), _rel(path, site_dir), problems)
+            sources.yaml[name] = frontmatter.normalise(text or "")
+    for path in _article_files(content / "articles", content, site_dir, problems):
+        text = _decode(path.read_bytes(), _rel(path, site_dir), problems)
+        if text is not None:
+            sources.articles.append((_rel(path, site_dir), text))
+    _read_templates(site_dir / "templates", sources, problems)
+    return sources, problems
+
+
+def _rel(path: Path, site_dir: Path) -> str:
+    return path.relative_to(site_dir).as_posix()
+
+
+def _decode(data: bytes, rel: str, problems: list[Problem]) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problems.append(Problem(rel, line, f"invalid UTF-8 (byte 0x{data[error.start]:02x})",
+                                "save the file as UTF-8"))
+        return None
+
+
+def _article_files(folder: Path, content: Path, site_dir: Path,
+                   problems: list[Problem]) -> Iterator[Path]:
+    root = content.resolve()
+    for top, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in list(dirs):
+            if (Path(top) / name).is_symlink():
+                problems.append(Problem(_rel(Path(top) / name, site_dir), 0, "symlinked folders "
+                                        "are not followed", "move the folder into content/"))
+        for name in sorted(files):
+            path = Path(top) / name
+            if name.startswith(".") or not name.endswith(".md"):
+                continue
+            if path.is_symlink() and root not in path.resolve().parents:
+                problems.append(Problem(_rel(path, site_dir), 0, "symlink leads out of content/",
+                                        "copy the file into content/ instead"))
+                continue
+            yield path
+
+
+def _read_templates(folder: Path, sources: Sources, problems: list[Problem]) -> None:
+    if not folder.is_dir():
+        problems.append(Problem("templates", 0, "no templates/ folder here"))
+        return
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(folder).as_posix()
+        if rel.startswith("static/"):
+            sources.assets[rel.removeprefix("static/")] = path.read_bytes()
+        elif path.suffix in TEMPLATE_SUFFIXES:
+            sources.templates[rel] = path.read_text("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    site: Site
+    sources: Sources
+
+
+def load(site_dir: Path, drafts: bool = False, base_url: str | None = None) -> Loaded:
+    """Reads and validates everything; raises ContentError with every problem found."""
+    sources, problems = read_sources(site_dir)
+    settings, registries, subjects = _read_yaml(sources, problems)
+    if base_url is not None:
+        settings = dataclasses.replace(settings, base_url=base_url.rstrip("/") + "/")
+    articles = _parse_articles(sources, problems)
+    problems += _check_templates(sources.templates)
+    if problems:
+        raise ContentError(problems)
+    site, problems = build_site((a for a in articles if drafts or not a.draft), registries,
+                                subjects, settings)
+    if site is None:
+        raise ContentError(problems)
+    return Loaded(site, sources)
+
+
+def _read_yaml(sources: Sources, problems: list[Problem],
+               ) -> tuple[Settings, dict[str, Registry], dict[str, Subject]]:
+    def parsed(name: str) -> tuple[object, str]:
+        path = f"content/{name}.yaml"
+        data, found = frontmatter.load(sources.yaml.get(name, ""), path)
+        problems.extend(found)
+        return data, path
+
+    settings, found = read_settings(*parsed("site"))
+    problems += found
+    registries = {}
+    for kind in KINDS:
+        registries[kind], found = read_registry(kind, *parsed(kind))
+        problems += found
+    subjects, found = read_subjects(*parsed("claims"))
+    problems += found
+    return settings, registries, subjects
+
+
+def _parse_articles(sources: Sources, problems: list[Problem]) -> list[Article]:
+    articles = []
+    for path, text in sources.articles:
+        article, found = parse_article(path, text, Path(path).stem)
+        problems += found
+        if article is not None:
+            articles.append(article)
+    return articles
+
+
+def _check_templates(templates: dict[str, str]) -> list[Problem]:
+    env = render.environment(templates)
+    problems = []
+    for name in templates:
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            problems.append(Problem(f"templates/{name}", error.lineno, error.message or "syntax"))
+    return problems
+
+
+def check(site_dir: Path, drafts: bool = False) -> Loaded:
+    return load(site_dir, drafts)
+
+
+def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
+          base_url: str | None = None, index: bool = True) -> BuildResult:
+    """Validates, renders into staging, indexes, then swaps the result into `out`."""
+    out = out or site_dir / "public"
+    loaded = load(site_dir, drafts, base_url)
+    publish.check_out_dir(out, site_dir)
+    assets = (render.Output(path, data) for path, data in sorted(loaded.sources.assets.items()))
+    outputs = render.render_site(loaded.site, loaded.sources.templates)
+    try:
+        staging, count = publish.stage(_chain(outputs, assets), out)
+        if index:
+            search.index(staging)
+        publish.swap(staging, out)
+    except BaseException:
+        publish.discard(out)
+        raise
+    return BuildResult(out, count, len(loaded.site.entries))
+
+
+def _chain(*streams: Iterator[render.Output]) -> Iterator[render.Output]:
+    for stream in streams:
+        yield from stream

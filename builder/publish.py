@@ -1,0 +1,94 @@
+"""The only writer of the site: a staging folder, then an atomic swap into place.
+
+Readers never see a half-built site: every page and the search index are written beside the
+published folder, which is replaced in one step only when all of it succeeded.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from .render import Output
+
+MARKER = ".warchive-build"
+"""Left in every output folder, so a build never replaces a folder it did not make."""
+_RENAME_EXCHANGE = 2
+
+
+class PublishError(Exception):
+    """The output folder cannot be used; nothing was written."""
+
+
+def staging_dir(out: Path) -> Path:
+    return out.parent / f".{out.name}.staging"
+
+
+def check_out_dir(out: Path, site_dir: Path) -> None:
+    out, site_dir = out.resolve(), site_dir.resolve()
+    if out == site_dir or out in site_dir.parents:
+        raise PublishError(f"{out} holds the site's sources; choose another output folder")
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise PublishError(f"{out} is not empty and was not made by warchive; "
+                           "choose another output folder or empty it first")
+
+
+def safe_relative(path: str) -> PurePosixPath:
+    """The output path, refused when it could land outside the output folder."""
+    relative = PurePosixPath(path)
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts or "\\" in path:
+        raise PublishError(f"refusing to write {path!r}: outside the output folder")
+    return relative
+
+
+def stage(outputs: Iterable[Output], out: Path) -> tuple[Path, int]:
+    """Writes every output into a fresh staging folder; returns it and the file count."""
+    staging = staging_dir(out)
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    (staging / MARKER).write_bytes(b"")
+    made: set[PurePosixPath] = set()
+    count = 0
+    for output in outputs:
+        relative = safe_relative(output.path)
+        if relative.parent not in made:
+            (staging / relative.parent).mkdir(parents=True, exist_ok=True)
+            made.add(relative.parent)
+        (staging / relative).write_bytes(output.data)
+        count += 1
+    return staging, count
+
+
+def swap(staging: Path, out: Path) -> None:
+    """Puts the staged site in place in one step, then removes the old one."""
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    if _exchange(staging, out):
+        shutil.rmtree(staging)
+        return
+    old = out.parent / f".{out.name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    os.rename(out, old)
+    os.rename(staging, out)
+    shutil.rmtree(old)
+
+
+def discard(out: Path) -> None:
+    shutil.rmtree(staging_dir(out), ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Linux renameat2(RENAME_EXCHANGE): both names swap atomically. False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(result == 0)
