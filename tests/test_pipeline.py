@@ -1,0 +1,58 @@
+"""End to end through `pipeline.build` on tiny inline sites."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builder import pipeline
+from builder.problems import ContentError
+
+from .conftest import MakeSite, article
+
+
+def test_build_writes_article_term_and_archive_pages(make_site: MakeSite) -> None:
+    site = make_site({"content/articles/2025/02/first.md": article("First one")})
+    result = pipeline.build(site, index=False)
+    public = site / "public"
+    assert result.articles == 1
+    page = (public / "articles/first/index.html").read_text()
+    assert "<h1 data-pagefind-meta=\"title\">First one</h1>" in page
+    assert 'href="/people/volodymyr-zelensky/"' in page
+    assert (public / "people/volodymyr-zelensky/index.html").exists()
+    assert (public / "places/kursk-oblast/feed.xml").exists()
+    assert "First one" in (public / "archive/2025/02/index.html").read_text()
+
+
+def test_drafts_are_built_only_on_request(make_site: MakeSite) -> None:
+    site = make_site({"content/articles/d.md": article("Draft", draft="true")})
+    pipeline.build(site, index=False)
+    assert not (site / "public/articles/d").exists()
+    pipeline.build(site, drafts=True, index=False)
+    assert (site / "public/articles/d/index.html").exists()
+
+
+def test_failed_build_leaves_published_site_untouched(make_site: MakeSite) -> None:
+    site = make_site({"content/articles/a.md": article("Good")})
+    pipeline.build(site, index=False)
+    before = {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
+    (site / "content/articles/b.md").write_text(article("Bad", people="[Nobody Known]"))
+    with pytest.raises(ContentError):
+        pipeline.build(site, index=False)
+    after = {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
+    assert before == after
+    assert not list(site.glob(".public*"))
+
+
+def test_output_folder_not_made_by_warchive_is_refused(make_site: MakeSite,
+                                                       tmp_path: Path) -> None:
+    site = make_site({"content/articles/a.md": article()})
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("mine")
+    from builder.publish import PublishError
+
+    with pytest.raises(PublishError):
+        pipeline.build(site, out=precious, index=False)
+    assert (precious / "keep.txt").read_text() == "mine"
