@@ -58,4 +58,4 @@ _MD = _make()
 
 def render(text: str) -> str:
     env: dict[str, Any] = {}
-    return _MD.render(text, env)
+    return str(_MD.render(text, env))

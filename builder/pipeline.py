@@ -41,7 +41,7 @@ class BuildResult:
 
 
 def read_sources(site_dir: Path) -> tuple[Sources, list[Problem]]:
-    sources, problems = Sources(), []
+    sources, problems = Sources(), list[Problem]()
     content = site_dir / "content"
     if not content.is_dir():
         return sources, [Problem(str(content), 0, "no content/ folder here",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from pagefind_bin import get_executable
+from pagefind_bin import get_executable  # type: ignore[import-untyped]
 
 
 class SearchIndexError(Exception):

@@ -55,7 +55,7 @@ def read_settings(data: Any, path: str) -> tuple[Settings, list[Problem]]:
     values["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
     language = read.text("language") or defaults.language
     if not _LANGUAGE.fullmatch(language):
-        read.problem("language", f"'language' must be a language tag like en or uk, not {language!r}")
+        read.problem("language", f"'language' must be a tag like en or uk, not {language!r}")
         language = defaults.language
     values["language"] = language
     for name in ("per_page", "home_articles", "home_terms", "feed_articles", "related_articles",

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from builder.markdown import is_safe_link, render
+
+
+def test_raw_html_is_shown_as_text() -> None:
+    html = render("<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>")
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize("href", ["javascript:alert(1)", "JaVaScRiPt:alert(1)",
+                                  "data:text/html,<b>x</b>", "vbscript:x", "file:///etc/passwd",
+                                  "java\tscript:alert(1)", "foo:bar"])
+def test_dangerous_links_are_dropped(href: str) -> None:
+    assert not is_safe_link(href)
+    assert "href" not in render(f"[x]({href})")
+
+
+@pytest.mark.parametrize("href", ["https://a.org/x", "http://a.org", "mailto:a@b.org",
+                                  "/people/x/", "../x", "#fn1", "page?q=1"])
+def test_safe_links_survive(href: str) -> None:
+    assert is_safe_link(href)
+
+
+def test_external_links_get_noopener() -> None:
+    assert 'rel="noopener noreferrer"' in render("[a](https://a.org)")
+    assert "rel=" not in render("[a](/local/)")
+
+
+def test_tables_and_footnotes() -> None:
+    html = render("| a | b |\n|---|---|\n| 1 | 2 |\n\nText[^1].\n\n[^1]: Note.\n")
+    assert "<table>" in html and 'class="footnotes"' in html
+
+
+def test_body_headings_start_below_the_title() -> None:
+    assert render("# Section").startswith("<h2>")
