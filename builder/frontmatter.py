@@ -82,13 +82,22 @@ def load(text: str, path: str, first_line: int = 1) -> tuple[Any, list[Problem]]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = first_line + (mark.line if mark else 0)
-        return None, [Problem(path, line, f"invalid YAML: {error.problem or error.context}")]
+        message = str(error.problem or error.context)
+        return None, [Problem(path, line, f"invalid YAML: {message}", _yaml_hint(message))]
     except yaml.YAMLError as error:
         return None, [Problem(path, first_line, f"invalid YAML: {error}")]
     if node is None:
         return None, []
     walker = _Walker(path, first_line)
     return walker.value(node, 0), walker.problems
+
+
+def _yaml_hint(message: str) -> str:
+    if "mapping values are not allowed" in message:
+        return "a value holding ': ' must be quoted, e.g. title: \"Kharkiv: a school underground\""
+    if "found character '\\t'" in message:
+        return "indent with spaces, not tabs"
+    return ""
 
 
 class _Walker:

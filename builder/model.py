@@ -36,6 +36,11 @@ class Entry:
     def terms(self) -> tuple[Term, ...]:
         return self.people + self.places + self.topics
 
+    @property
+    def other_spellings(self) -> str:
+        """Every alias of its terms: search metadata, so any spelling finds the article."""
+        return " ".join(alias for term in self.terms for alias in term.aliases)
+
     def sort_key(self) -> tuple[str, str]:
         return (self.article.published.isoformat(), self.article.slug)
 

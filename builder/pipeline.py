@@ -185,7 +185,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
     try:
         staging, count = publish.stage(_chain(outputs, assets), out)
         if index:
-            search.index(staging)
+            search.index(staging, loaded.site.settings.language)
         publish.swap(staging, out)
     except BaseException:
         publish.discard(out)

@@ -27,7 +27,7 @@ class ContentError(Exception):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(problems)
-        super().__init__(f"{len(self.problems)} problem(s) in content")
+        super().__init__(format_all(self.problems))
 
 
 def format_all(problems: Iterable[Problem]) -> str:

@@ -59,22 +59,33 @@ def make_site(tmp_path: Path) -> MakeSite:
     """
 
     def make(files: dict[str, str | bytes] | None = None, site_yaml: str = "") -> Path:
-        site = tmp_path / "site"
-        defaults: dict[str, str | bytes] = {
-            "content/site.yaml": site_yaml or "title: Test Archive\nbase_url: https://example.org/\n",
-            "content/people.yaml": PEOPLE, "content/places.yaml": PLACES,
-            "content/topics.yaml": TOPICS,
-        }
-        for rel, data in {**defaults, **(files or {})}.items():
-            path = site / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(data, bytes):
-                path.write_bytes(data)
-            else:
-                path.write_text(textwrap.dedent(data) if rel.endswith(".yaml") else data,
-                                encoding="utf-8")
-        if not (site / "templates").exists():
-            shutil.copytree(TEMPLATES, site / "templates")
-        return site
+        return write_site(tmp_path / "site", files, site_yaml)
 
     return make
+
+
+def write_site(site: Path, files: dict[str, str | bytes] | None = None,
+               site_yaml: str = "") -> Path:
+    """The files of `make_site`, written into `site`; usable from any fixture scope."""
+    defaults: dict[str, str | bytes] = {
+        "content/site.yaml": site_yaml or "title: Test Archive\nbase_url: https://example.org/\n",
+        "content/people.yaml": PEOPLE, "content/places.yaml": PLACES,
+        "content/topics.yaml": TOPICS,
+    }
+    for rel, data in {**defaults, **(files or {})}.items():
+        path = site / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(textwrap.dedent(data) if rel.endswith(".yaml") else data,
+                            encoding="utf-8")
+    if not (site / "templates").exists():
+        shutil.copytree(TEMPLATES, site / "templates")
+    return site
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/ from a fresh build of tests/fixtures/site "
+                          "instead of comparing against it; review the result with git diff")

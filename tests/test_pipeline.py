@@ -18,7 +18,7 @@ def test_build_writes_article_term_and_archive_pages(make_site: MakeSite) -> Non
     public = site / "public"
     assert result.articles == 1
     page = (public / "articles/first/index.html").read_text()
-    assert "<h1 data-pagefind-meta=\"title\">First one</h1>" in page
+    assert ">First one</h1>" in page
     assert 'href="/people/volodymyr-zelensky/"' in page
     assert (public / "people/volodymyr-zelensky/index.html").exists()
     assert (public / "places/kursk-oblast/feed.xml").exists()

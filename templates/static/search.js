@@ -1,28 +1,50 @@
-// Starts Pagefind's UI on /search/ and keeps the query in the address, so a search can be shared.
+// The search page: Pagefind's UI, with the query and the order kept in the address so that
+// a search can be shared, and the search box of every page landing here with ?q=.
 (function () {
   "use strict";
   var box = document.getElementById("search");
-  var params = new URLSearchParams(window.location.search);
-  var query = params.get("q") || "";
-  var ui = new PagefindUI({
-    element: "#search",
-    bundlePath: box.getAttribute("data-bundle"),
-    showSubResults: false,
-    showImages: false,
-    resetStyles: false
-  });
-  if (query) {
-    ui.triggerSearch(query);
+  var controls = document.getElementById("search-controls");
+  var order = document.getElementById("search-sort");
+  var orders = { newest: { date: "desc" }, oldest: { date: "asc" } };
+  var ui = null;
+
+  function params() {
+    return new URLSearchParams(window.location.search);
   }
-  box.addEventListener("input", function (event) {
-    if (event.target && event.target.matches("input[type=text], input[type=search]")) {
-      var url = new URL(window.location.href);
-      if (event.target.value) {
-        url.searchParams.set("q", event.target.value);
-      } else {
-        url.searchParams.delete("q");
-      }
-      window.history.replaceState(null, "", url);
-    }
+
+  function remember(key, value) {
+    var url = new URL(window.location.href);
+    if (value) { url.searchParams.set(key, value); } else { url.searchParams.delete(key); }
+    window.history.replaceState(null, "", url);
+  }
+
+  function start(query) {
+    if (ui) { ui.destroy(); box.innerHTML = ""; }
+    ui = new PagefindUI({
+      element: "#search",
+      bundlePath: box.getAttribute("data-bundle"),
+      showSubResults: false,
+      showImages: false,
+      resetStyles: false,
+      sort: orders[order.value] || null,
+      translations: { placeholder: "Search people, places, topics, words" }
+    });
+    if (query) { ui.triggerSearch(query); }
+  }
+
+  function currentQuery() {
+    var input = box.querySelector("input");
+    return input ? input.value : "";
+  }
+
+  order.value = orders[params().get("sort")] ? params().get("sort") : "";
+  controls.hidden = false;
+  order.addEventListener("change", function () {
+    remember("sort", order.value);
+    start(currentQuery());
   });
+  box.addEventListener("input", function (event) {
+    if (event.target && event.target.matches("input")) { remember("q", event.target.value); }
+  });
+  start(params().get("q") || "");
 })();

@@ -1,0 +1,148 @@
+"""Search as readers use it: headless Chromium against the built site on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .browser_site import build_browser_site, serve
+from .conftest import IN_CI, ROOT
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _require(ok: bool, why: str) -> None:
+    if not ok:
+        (pytest.fail if IN_CI else pytest.skip)(why)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _require(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve(build_browser_site(tmp_path_factory.mktemp("browser"))) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    yield page
+    context.close()
+
+
+def results(page: Any, minimum: int = 1) -> list[str]:
+    """Titles of the results shown, once at least `minimum` are there."""
+    page.wait_for_function("n => document.querySelectorAll('.pagefind-ui__result-link').length"
+                           " >= n", arg=minimum, timeout=10_000)
+    return [t.strip() for t in page.locator(".pagefind-ui__result-link").all_inner_texts()]
+
+
+def search(page: Any, origin: str, query: str, path: str = "/search/", extra: str = "") -> None:
+    page.goto(f"{origin}{path}?q={query}{extra}")
+
+
+def test_a_rare_word_finds_its_article_first_and_the_click_opens_it(page: Any,
+                                                                    origin: str) -> None:
+    search(page, origin, "Chornomorsk")
+    assert results(page)[0] == "Grain ships leave Chornomorsk under escort"
+    with page.expect_navigation() as navigation:
+        page.locator(".pagefind-ui__result-link").first.click()
+    assert navigation.value.status == 200
+    assert page.locator("h1").inner_text() == "Grain ships leave Chornomorsk under escort"
+    assert page.errors == []
+
+
+def test_an_alias_absent_from_the_text_finds_the_tagged_article(page: Any, origin: str) -> None:
+    for spelling in ("Зеленський", "Zelenskiy"):
+        search(page, origin, spelling)
+        assert set(results(page, 2)) == {"Grain ships leave Chornomorsk under escort",
+                                          "Drones strike the energy grid overnight"}
+
+
+def test_the_person_filter_narrows_to_articles_naming_that_person(page: Any,
+                                                                  origin: str) -> None:
+    search(page, origin, "report")
+    assert len(results(page, 3)) == 3
+    page.locator(".pagefind-ui__filter-name", has_text="person").click()
+    page.get_by_label("Volodymyr Zelensky").check()
+    page.wait_for_function("document.querySelectorAll('.pagefind-ui__result-link').length == 2")
+    assert set(results(page, 2)) == {"Grain ships leave Chornomorsk under escort",
+                                     "Drones strike the energy grid overnight"}
+
+
+def test_newest_first_orders_by_date(page: Any, origin: str) -> None:
+    search(page, origin, "report", extra="&sort=newest")
+    assert results(page, 3) == ["Fighting resumes near Sudzha",
+                                "Drones strike the energy grid overnight",
+                                "Grain ships leave Chornomorsk under escort"]
+    page.select_option("#search-sort", "oldest")
+    page.wait_for_function("document.querySelector('.pagefind-ui__result-link')?.textContent"
+                           ".includes('Grain')")
+    assert "sort=oldest" in page.url
+
+
+def test_the_home_search_box_lands_on_the_search_page(page: Any, origin: str) -> None:
+    page.goto(origin + "/")
+    page.fill("#site-search", "Sudzha")
+    page.press("#site-search", "Enter")
+    page.wait_for_url("**/search/?q=Sudzha")
+    assert results(page)[0] == "Fighting resumes near Sudzha"
+
+
+def test_a_ukrainian_article_is_found_by_a_ukrainian_word(page: Any, origin: str) -> None:
+    search(page, origin, "підземній")
+    assert results(page) == ["Харків: школа в укритті"]
+
+
+def test_search_works_from_a_sub_path(browser: Any,
+                                      tmp_path_factory: pytest.TempPathFactory) -> None:
+    root = build_browser_site(tmp_path_factory.mktemp("subpath"), "/war/")
+    with serve(root) as origin:
+        page = browser.new_page()
+        search(page, origin, "Sudzha", path="/war/search/")
+        assert results(page)[0] == "Fighting resumes near Sudzha"
+        with page.expect_navigation() as navigation:
+            page.locator(".pagefind-ui__result-link").first.click()
+        assert navigation.value.status == 200 and page.url.startswith(origin + "/war/")
+        page.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/articles/kursk-fighting/", "/people/",
+                                  "/people/volodymyr-zelensky/", "/archive/", "/archive/2025/",
+                                  "/archive/2025/02/", "/search/?q=report", "/404.html"])
+def test_pages_have_no_accessibility_violations_or_console_errors(page: Any, origin: str,
+                                                                  path: str) -> None:
+    _require(AXE.exists(), f"{AXE} is missing (npm ci)")
+    page.goto(origin + path)
+    if "q=" in path:
+        results(page)
+    page.add_script_tag(path=str(AXE))
+    report = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+    violations = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+                  for v in report["violations"]]
+    assert violations == []
+    assert page.errors == []
