@@ -89,7 +89,19 @@ def load(text: str, path: str, first_line: int = 1) -> tuple[Any, list[Problem]]
     if node is None:
         return None, []
     walker = _Walker(path, first_line)
-    return walker.value(node, 0), walker.problems
+    value = walker.value(node, 0)
+    if walker.found_alias:
+        walker.problems += _alias_problems(text, path, first_line)
+    return value, walker.problems
+
+
+def _alias_problems(text: str, path: str, first_line: int) -> list[Problem]:
+    """One problem per `*alias`, at its own line (composed nodes only know the anchor's)."""
+    events = yaml.parse(text, Loader=_Loader)
+    return [Problem(path, first_line + (event.start_mark.line if event.start_mark else 0),
+                    f"YAML aliases (*{event.anchor}) "
+                    "are not allowed", "write the value out in full")
+            for event in events if isinstance(event, yaml.AliasEvent)]
 
 
 def _yaml_hint(message: str) -> str:
@@ -105,6 +117,7 @@ class _Walker:
         self.path = path
         self.first_line = first_line
         self.seen: set[int] = set()
+        self.found_alias = False
         self.problems: list[Problem] = []
 
     def line(self, node: Node) -> int:
@@ -115,7 +128,7 @@ class _Walker:
 
     def value(self, node: Node, depth: int) -> Any:
         if id(node) in self.seen:
-            self.refuse(node, "YAML aliases (*name) are not allowed", "write the value out in full")
+            self.found_alias = True
             return None
         self.seen.add(id(node))
         if depth > _MAX_DEPTH:

@@ -77,10 +77,10 @@ def read_registry(kind: str, data: Any, path: str) -> tuple[Registry, list[Probl
         if term is None:
             continue
         _claim_slug(term, slugs, item, path, problems)
-        for spelling in (term.name, *term.aliases):
+        for spelling, spelling_line in _spellings(item):
             owner = by_name.setdefault(spelling.casefold(), term)
             if owner is not term:
-                problems.append(Problem(path, item.line, f"{spelling!r} names both "
+                problems.append(Problem(path, spelling_line, f"{spelling!r} names both "
                                         f"{owner.name!r} and {term.name!r}",
                                         "a name or alias may belong to one entry only"))
         terms.append(term)
@@ -105,6 +105,18 @@ def _read_term(kind: str, item: YMap, path: str, problems: list[Problem]) -> Ter
     coordinates = _coordinates(read) if kind == "places" else None
     return Term(kind, name, slug, aliases, read.text("description") or "", coordinates,
                 read.text("within") if kind == "places" else None)
+
+
+def _spellings(item: YMap) -> list[tuple[str, int]]:
+    """The entry's name and aliases, each with the line it is written on."""
+    found = [(item["name"].strip(), item.line_of("name"))]
+    aliases = item.get("aliases")
+    if isinstance(aliases, str):
+        found.append((aliases.strip(), item.line_of("aliases")))
+    elif isinstance(aliases, YList):
+        found += [(a.strip(), line) for a, line in zip(aliases, aliases.item_lines, strict=True)
+                  if isinstance(a, str) and a.strip()]
+    return list(dict.fromkeys(found))
 
 
 def _claim_slug(term: Term, slugs: dict[str, int], item: YMap, path: str,

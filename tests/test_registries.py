@@ -26,7 +26,7 @@ def test_cyrillic_names_get_romanised_slugs() -> None:
 
 def test_an_alias_shared_by_two_entries_is_a_problem() -> None:
     _, problems = registry("people", "- name: A\n  aliases: [X]\n- name: B\n  aliases: [x]\n")
-    assert [p.line for p in problems] == [3] and "'x' names both 'A' and 'B'" in problems[0].message
+    assert [p.line for p in problems] == [4] and "'x' names both 'A' and 'B'" in problems[0].message
 
 
 def test_misspelled_key_gets_did_you_mean() -> None:
