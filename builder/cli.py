@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
 
-from . import pipeline
+from . import pipeline, scaffold
 from .problems import ContentError, format_all
 from .publish import PublishError
+from .scaffold import ScaffoldError
 from .search import SearchIndexError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -30,20 +33,27 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("site_dir", nargs="?", default=".", type=Path, metavar="SITE_DIR",
                        help="folder holding content/ and templates/ (default: .)")
     check.add_argument("--drafts", action="store_true", help="check drafts as published")
+    new = commands.add_parser("new", help="start an article with every field, as a draft")
+    new.add_argument("title", help="the original's headline")
+    new.add_argument("--date", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+    new.add_argument("--site-dir", type=Path, default=Path("."), help="default: .")
+    imported = commands.add_parser("import", help="turn scraped text into a draft article")
+    imported.add_argument("file", type=Path, help="the scraped text (UTF-8)")
+    imported.add_argument("--site-dir", type=Path, default=Path("."), help="default: .")
     return main
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from error
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        if args.command == "check":
-            loaded = pipeline.check(args.site_dir, args.drafts)
-            print(f"ok: {len(loaded.site.entries)} articles, no problems")
-        else:
-            result = pipeline.build(args.site_dir, args.out, args.drafts, args.base_url)
-            print(f"built {result.articles} articles, {result.files} files into {result.out}\n"
-                  f"view it: python -m http.server -d {result.out} 8000, "
-                  "then open http://127.0.0.1:8000/")
+        return COMMANDS[args.command](args)
     except ContentError as error:
         print(format_all(error.problems), file=sys.stderr)
         print(f"{len(error.problems)} problem(s); nothing was published", file=sys.stderr)
@@ -54,7 +64,42 @@ def main(argv: list[str] | None = None) -> int:
     except (PublishError, SearchIndexError) as error:
         print(f"error: {error}; the published site is unchanged", file=sys.stderr)
         return EXIT_CONTENT
+    except ScaffoldError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_CONTENT
+    except OSError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _build(args: argparse.Namespace) -> int:
+    result = pipeline.build(args.site_dir, args.out, args.drafts, args.base_url)
+    print(f"built {result.articles} articles, {result.files} files into {result.out}\n"
+          f"view it: python3 -m http.server -d {result.out} 8000, "
+          "then open http://127.0.0.1:8000/")
     return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    loaded = pipeline.check(args.site_dir, args.drafts)
+    print(f"ok: {len(loaded.site.entries)} articles, no problems")
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    print(scaffold.new_article(args.site_dir, args.title, args.date or dt.date.today()))
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    text = args.file.read_text(encoding="utf-8")
+    registries = pipeline.load_registries(args.site_dir)
+    print(scaffold.import_article(args.site_dir, text, registries, dt.date.today()))
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "build": _build, "check": _check, "new": _new, "import": _import}
 
 
 if __name__ == "__main__":

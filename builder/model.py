@@ -6,6 +6,7 @@ written, and returned as problems.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -107,12 +108,13 @@ class Site:
             for other in coverage:
                 if other is not entry:
                     scores[other] += weight
-        ranked = sorted(scores.items(), key=lambda es: (-es[1], _newest_first(es[0])))
-        return [e for e, _ in ranked[:limit]]
+        best = heapq.nsmallest(limit, scores.items(), key=_best_then_newest)
+        return [e for e, _ in best]
 
 
-def _newest_first(entry: Entry) -> tuple[int, str]:
-    return (-entry.article.day.toordinal(), entry.article.slug)
+def _best_then_newest(scored: tuple[Entry, float]) -> tuple[float, int, str]:
+    entry, score = scored
+    return (-score, -entry.article.day.toordinal(), entry.article.slug)
 
 
 def build_site(articles: Iterable[Article], registries: dict[str, Registry],

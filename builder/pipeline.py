@@ -170,6 +170,15 @@ def _check_templates(templates: dict[str, str]) -> list[Problem]:
     return problems
 
 
+def load_registries(site_dir: Path) -> dict[str, Registry]:
+    """The people, places and topics alone, for `import` to suggest terms from."""
+    sources, problems = read_sources(site_dir)
+    _, registries, _ = _read_yaml(sources, problems)
+    if problems:
+        raise ContentError(problems)
+    return registries
+
+
 def check(site_dir: Path, drafts: bool = False) -> Loaded:
     return load(site_dir, drafts)
 

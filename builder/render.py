@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +43,9 @@ def environment(templates: Mapping[str, str]) -> Environment:
     return env
 
 
+@functools.lru_cache(maxsize=1024)
 def _markdown(text: str) -> Markup:
+    """Cached: a term's description is rendered once, not on each of its pages."""
     return Markup(markdown.render(text))
 
 
