@@ -11,7 +11,7 @@ site: $(STAMP)
 check: $(STAMP)
 	$(VENV)/bin/warchive check
 
-test: $(STAMP) node_modules/.package-lock.json system-deps
+test: system-deps $(STAMP) node_modules/.package-lock.json
 	$(PY) -m ruff check builder tests bench
 	$(PY) -m mypy
 	$(PY) -m pytest
@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
+	npm ci --no-audit --no-fund --silent --ignore-scripts
 
 # Chromium (browser tests) and Java (HTML checker) come from Debian when missing.
 system-deps:

@@ -117,7 +117,7 @@ def _article(read: Fields, file_stem: str, body: str) -> Article | None:
     summary = read.text("summary", required=True)
     source = _source(read)
     slug = _slug(read, file_stem)
-    lang = read.text("lang")
+    lang = read.language("lang")
     if None in (title, published, summary, source, slug):
         return None
     assert title and published and summary and source and slug

@@ -7,6 +7,7 @@ mistake (unknown key, missing key, wrong type, bad URL, impossible date) is word
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from .frontmatter import YList, YMap
 from .problems import Problem, did_you_mean
 
+LANGUAGE_TAG = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
 _TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
                type(None): "nothing", dt.date: "a date", dt.datetime: "a date and time",
                YMap: "a mapping", YList: "a list"}
@@ -64,6 +66,14 @@ class Fields:
             self.problem(key, f"{key!r} must not be empty")
             return None
         return str(value).strip()
+
+    def language(self, key: str) -> str | None:
+        """A BCP 47 language tag such as en, uk or pt-BR."""
+        value = self.text(key)
+        if value is not None and not LANGUAGE_TAG.fullmatch(value):
+            self.problem(key, f"{key!r} must be a language tag like en or uk, not {value!r}")
+            return None
+        return value
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self._get(key, False)

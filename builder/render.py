@@ -118,7 +118,8 @@ def _term_pages(site: Site, term: Term) -> Iterator[Page]:
     count = max(1, -(-len(entries) // size))
     route_of: Callable[[int], Route] = lambda n: site.term_route(term, n)  # noqa: E731
     co_terms = site.co_terms(term, site.settings.co_terms)
-    within = site.registries["places"].find(term.within) if term.within else None
+    parent = site.registries["places"].find(term.within) if term.within else None
+    within = parent if parent is not None and site.coverage.get(parent) else None
     for number in range(1, count + 1):
         pager = Pager(number, count, route_of(number),
                       route_of(number - 1) if number > 1 else None,

@@ -1,4 +1,4 @@
-"""`new` and `import`: start an article file for an editor, in the right folder, never overwriting."""
+"""`new` and `import`: start an article for an editor in the right folder, never overwriting."""
 
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -36,7 +35,6 @@ class Settings:
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
-_LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
 
 
 def read_settings(data: Any, path: str) -> tuple[Settings, list[Problem]]:
@@ -53,11 +51,7 @@ def read_settings(data: Any, path: str) -> tuple[Settings, list[Problem]]:
         values[name] = read.text(name) or getattr(defaults, name)
     base_url = read.url("base_url") or defaults.base_url
     values["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
-    language = read.text("language") or defaults.language
-    if not _LANGUAGE.fullmatch(language):
-        read.problem("language", f"'language' must be a tag like en or uk, not {language!r}")
-        language = defaults.language
-    values["language"] = language
+    values["language"] = read.language("language") or defaults.language
     for name in ("per_page", "home_articles", "home_terms", "feed_articles", "related_articles",
                  "co_terms"):
         values[name] = read.integer(name, getattr(defaults, name), minimum=0 if name != "per_page"
