@@ -6,7 +6,6 @@
   var controls = document.getElementById("search-controls");
   var order = document.getElementById("search-sort");
   var orders = { newest: { date: "desc" }, oldest: { date: "asc" } };
-  var ui = null;
 
   function params() {
     return new URLSearchParams(window.location.search);
@@ -19,8 +18,7 @@
   }
 
   function start(query) {
-    if (ui) { ui.destroy(); box.innerHTML = ""; }
-    ui = new PagefindUI({
+    var ui = new PagefindUI({
       element: "#search",
       bundlePath: box.getAttribute("data-bundle"),
       showSubResults: false,
@@ -39,9 +37,12 @@
 
   order.value = orders[params().get("sort")] ? params().get("sort") : "";
   controls.hidden = false;
+  // A new order reloads the page with it: Pagefind's UI takes its sort when it starts.
   order.addEventListener("change", function () {
-    remember("sort", order.value);
-    start(currentQuery());
+    var url = new URL(window.location.href);
+    url.searchParams.set("q", currentQuery());
+    if (order.value) { url.searchParams.set("sort", order.value); } else { url.searchParams.delete("sort"); }
+    window.location.assign(url);
   });
   box.addEventListener("input", function (event) {
     if (event.target && event.target.matches("input")) { remember("q", event.target.value); }
