@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import pipeline, scaffold
+from . import pipeline, scaffold, serve
 from .problems import ContentError, format_all
 from .publish import PublishError
 from .scaffold import ScaffoldError
@@ -33,6 +33,12 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("site_dir", nargs="?", default=".", type=Path, metavar="SITE_DIR",
                        help="folder holding content/ and templates/ (default: .)")
     check.add_argument("--drafts", action="store_true", help="check drafts as published")
+    serve = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change")
+    serve.add_argument("site_dir", nargs="?", default=".", type=Path, metavar="SITE_DIR",
+                       help="folder holding content/ and templates/ (default: .)")
+    serve.add_argument("--port", type=int, default=8000, help="default: 8000; 0 picks a free one")
+    serve.add_argument("--no-drafts", dest="drafts", action="store_false",
+                       help="leave drafts out of the preview (they are shown by default)")
     new = commands.add_parser("new", help="start an article with every field, as a draft")
     new.add_argument("title", help="the original's headline")
     new.add_argument("--date", type=_date, default=None, help="YYYY-MM-DD (default: today)")
@@ -98,8 +104,13 @@ def _import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _serve(args: argparse.Namespace) -> int:
+    serve.serve(args.site_dir, args.port, args.drafts)
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "build": _build, "check": _check, "new": _new, "import": _import}
+    "build": _build, "check": _check, "serve": _serve, "new": _new, "import": _import}
 
 
 if __name__ == "__main__":

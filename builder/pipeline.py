@@ -184,13 +184,17 @@ def check(site_dir: Path, drafts: bool = False) -> Loaded:
 
 
 def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
-          base_url: str | None = None, index: bool = True) -> BuildResult:
-    """Validates, renders into staging, indexes, then swaps the result into `out`."""
+          base_url: str | None = None, index: bool = True,
+          live_reload: str | None = None) -> BuildResult:
+    """Validates, renders into staging, indexes, then swaps the result into `out`.
+
+    `live_reload` is the address of the dev server's reload script, put in every page.
+    """
     out = out or site_dir / "public"
     loaded = load(site_dir, drafts, base_url)
     publish.check_out_dir(out, site_dir)
     assets = (render.Output(path, data) for path, data in sorted(loaded.sources.assets.items()))
-    outputs = render.render_site(loaded.site, loaded.sources.templates)
+    outputs = render.render_site(loaded.site, loaded.sources.templates, live_reload)
     try:
         staging, count = publish.stage(_chain(outputs, assets), out)
         if index:

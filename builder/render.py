@@ -33,13 +33,13 @@ class Pager:
     next: Route | None
 
 
-def environment(templates: Mapping[str, str]) -> Environment:
+def environment(templates: Mapping[str, str], live_reload: str | None = None) -> Environment:
     env = Environment(loader=DictLoader(dict(templates)), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html", "xml"]), trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(markdown=_markdown, long_date=_long_date, iso=_iso, number=_number,
                        month_name=_month_name)
-    env.globals.update(KINDS=KINDS, SINGULAR=SINGULAR)
+    env.globals.update(KINDS=KINDS, SINGULAR=SINGULAR, live_reload=live_reload)
     return env
 
 
@@ -68,8 +68,9 @@ def _month_name(month: int) -> str:
     return dt.date(2000, month, 1).strftime("%B")
 
 
-def render_site(site: Site, templates: Mapping[str, str]) -> Iterator[Output]:
-    env = environment(templates)
+def render_site(site: Site, templates: Mapping[str, str],
+                live_reload: str | None = None) -> Iterator[Output]:
+    env = environment(templates, live_reload)
     sitemap: list[Route] = []
     for route, template, context in pages(site):
         if route.output.endswith(".html") and route.output != "404.html":

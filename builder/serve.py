@@ -1,0 +1,158 @@
+"""`warchive serve`: the same build, served on 127.0.0.1, rebuilt on every save.
+
+The last good site stays up: a broken edit shows its problems in the open pages and in
+the terminal, and the next good save replaces them with the rebuilt site.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from watchfiles import watch
+
+from . import pipeline
+from .problems import ContentError, format_all
+from .publish import PublishError
+from .search import SearchIndexError
+
+STATUS_PATH = "/__warchive/status"
+SCRIPT_PATH = "/__warchive/reload.js"
+RELOAD_SCRIPT = """\
+// warchive serve: reload when the site is rebuilt; show the problems of a broken edit.
+(function () {
+  "use strict";
+  var seen = null;
+  function show(problems) {
+    var box = document.getElementById("warchive-problems");
+    if (!problems) { if (box) { box.remove(); } return; }
+    if (!box) {
+      box = document.createElement("pre");
+      box.id = "warchive-problems";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;inset:auto 0 0 0;max-height:50vh;overflow:auto;" +
+        "margin:0;padding:1rem;background:#3b0000;color:#fff;font:14px/1.4 monospace;" +
+        "white-space:pre-wrap;z-index:2147483647";
+      document.body.appendChild(box);
+    }
+    box.textContent = "warchive: the last edit has problems; showing the last good site.\\n\\n" +
+      problems;
+  }
+  function poll() {
+    fetch("STATUS_PATH", {cache: "no-store"}).then(function (r) { return r.json(); })
+    .then(function (s) {
+      if (seen !== null && s.version !== seen) { window.location.reload(); return; }
+      seen = s.version;
+      show(s.problems);
+    }).catch(function () {}).finally(function () { setTimeout(poll, 300); });
+  }
+  poll();
+})();
+""".replace("STATUS_PATH", STATUS_PATH)
+
+
+@dataclass
+class State:
+    """What the server tells the pages: the good build's number, and the current problems."""
+
+    version: int = 0
+    problems: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def as_json(self) -> bytes:
+        with self.lock:
+            return json.dumps({"version": self.version, "problems": self.problems}).encode()
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    state: State
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == STATUS_PATH:
+            self._send(self.state.as_json(), "application/json")
+        elif path == SCRIPT_PATH:
+            self._send(RELOAD_SCRIPT.encode(), "text/javascript")
+        else:
+            super().do_GET()
+
+    def _send(self, body: bytes, kind: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def rebuild(site_dir: Path, out: Path, base_url: str, state: State, drafts: bool) -> bool:
+    """One build; on failure the problems are kept for the pages and the old site stays."""
+    try:
+        result = pipeline.build(site_dir, out, drafts, base_url, live_reload=SCRIPT_PATH)
+    except ContentError as error:
+        report = format_all(error.problems)
+    except (jinja2.TemplateError, PublishError, SearchIndexError) as error:
+        report = str(error)
+    else:
+        with state.lock:
+            state.version += 1
+            state.problems = ""
+        print(f"rebuilt: {result.articles} articles, {result.files} files", flush=True)
+        return True
+    with state.lock:
+        state.problems = report
+    print(f"{report}\nkeeping the last good site", file=sys.stderr, flush=True)
+    return False
+
+
+class Preview:
+    """A built site in a temporary folder, its server, and the watcher that rebuilds it."""
+
+    def __init__(self, site_dir: Path, port: int, drafts: bool = True) -> None:
+        self.site_dir, self.drafts = site_dir, drafts
+        self.out = Path(tempfile.mkdtemp(prefix="warchive-serve-")) / "site"
+        self.state = State()
+        handler = type("Handler", (_Handler,), {"state": self.state})
+        self.server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", port), functools.partial(handler, directory=str(self.out)))
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def start(self) -> None:
+        rebuild(self.site_dir, self.out, self.url, self.state, self.drafts)
+        self.out.mkdir(exist_ok=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def watch(self, stop: threading.Event) -> None:
+        """Rebuilds on every change under content/ and templates/ until `stop` is set."""
+        folders = [self.site_dir / "content", self.site_dir / "templates"]
+        for _changes in watch(*folders, stop_event=stop, debounce=50, rust_timeout=200):
+            rebuild(self.site_dir, self.out, self.url, self.state, self.drafts)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        shutil.rmtree(self.out.parent, ignore_errors=True)
+
+
+def serve(site_dir: Path, port: int, drafts: bool = True) -> None:
+    """Serves until Ctrl-C."""
+    preview = Preview(site_dir, port, drafts)
+    try:
+        preview.start()
+        print(f"serving {site_dir.resolve()} at {preview.url} (Ctrl-C stops)", flush=True)
+        preview.watch(threading.Event())
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    finally:
+        preview.close()

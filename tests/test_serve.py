@@ -1,0 +1,82 @@
+"""`warchive serve`: a real server on a free port, real edits on disk, seen within 2 s."""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from builder.serve import SCRIPT_PATH, STATUS_PATH, Preview
+
+from .conftest import MakeSite, article
+
+ARTICLE = "content/articles/2025/02/live.md"
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return str(response.read().decode())
+
+
+def within(seconds: float, condition: Callable[[], bool]) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.fixture
+def preview(make_site: MakeSite) -> Iterator[tuple[Preview, Path]]:
+    site = make_site({ARTICLE: article("First words", body="The opening text.")})
+    running = Preview(site, 0)
+    running.start()
+    stop = threading.Event()
+    watcher = threading.Thread(target=running.watch, args=(stop,))
+    watcher.start()
+    time.sleep(0.3)  # let the watcher subscribe before the test edits files
+    yield running, site
+    stop.set()
+    watcher.join(timeout=5)
+    running.close()
+    assert not watcher.is_alive()
+
+
+def test_serves_the_site_with_the_reload_script(preview: tuple[Preview, Path]) -> None:
+    running, _ = preview
+    page = fetch(running.url + "articles/live/")
+    assert "First words" in page and f'<script src="{SCRIPT_PATH}">' in page
+    assert "location.reload" in fetch(running.url + SCRIPT_PATH.lstrip("/"))
+
+
+def test_an_edit_shows_within_two_seconds(preview: tuple[Preview, Path]) -> None:
+    running, site = preview
+    (site / ARTICLE).write_text(article("First words", body="A freshly edited sentence."))
+    assert within(2, lambda: "freshly edited" in fetch(running.url + "articles/live/"))
+
+
+def test_a_broken_edit_keeps_the_site_and_reports_then_recovers(
+        preview: tuple[Preview, Path]) -> None:
+    running, site = preview
+    status = running.url + STATUS_PATH.lstrip("/")
+    version = running.state.version
+    (site / ARTICLE).write_text("---\ntitle: [unclosed\n---\n")
+    assert within(2, lambda: "live.md:3: invalid YAML" in fetch(status))
+    assert "First words" in fetch(running.url + "articles/live/")
+    (site / ARTICLE).write_text(article("Fixed title"))
+    assert within(2, lambda: '"problems": ""' in fetch(status))
+    assert running.state.version > version
+    assert "Fixed title" in fetch(running.url + "articles/live/")
+
+
+def test_public_builds_carry_no_reload_script(make_site: MakeSite) -> None:
+    from builder import pipeline
+
+    site = make_site({ARTICLE: article()})
+    pipeline.build(site, index=False)
+    assert SCRIPT_PATH not in (site / "public/articles/live/index.html").read_text()
