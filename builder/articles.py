@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import frontmatter
+from markupsafe import Markup
+
+from . import frontmatter, markdown
 from .fields import Fields
 from .frontmatter import YMap
 from .problems import Problem
@@ -84,8 +86,8 @@ class Article:
     updates: tuple[Update, ...]
     figures: tuple[Figure, ...]
     curator_note: str | None
-    body: str
-    """Markdown."""
+    body_html: Markup
+    """The Markdown body rendered once, here, so a cached parse skips Markdown too."""
 
     @property
     def day(self) -> dt.date:
@@ -127,7 +129,7 @@ def _article(read: Fields, file_stem: str, body: str) -> Article | None:
         people=_mentions(read, "people"), places=_mentions(read, "places"),
         topics=_mentions(read, "topics"), lang=lang, draft=read.boolean("draft", False),
         claims=_claims(read), updates=_updates(read), figures=_figures(read),
-        curator_note=read.text("curator_note"), body=body)
+        curator_note=read.text("curator_note"), body_html=Markup(markdown.render(body)))
 
 
 def _slug(read: Fields, file_stem: str) -> str | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import frontmatter, publish, render, search
+from . import cache, frontmatter, parallel, publish, render, search
 from .articles import Article, parse_article
 from .model import Site, build_site
 from .problems import ContentError, Problem
@@ -113,13 +113,14 @@ class Loaded:
     sources: Sources
 
 
-def load(site_dir: Path, drafts: bool = False, base_url: str | None = None) -> Loaded:
+def load(site_dir: Path, drafts: bool = False, base_url: str | None = None,
+         use_cache: bool = True) -> Loaded:
     """Reads and validates everything; raises ContentError with every problem found."""
     sources, problems = read_sources(site_dir)
     settings, registries, subjects = _read_yaml(sources, problems)
     if base_url is not None:
         settings = dataclasses.replace(settings, base_url=base_url.rstrip("/") + "/")
-    articles = _parse_articles(sources, problems)
+    articles = _parse_articles(sources, problems, site_dir, use_cache)
     problems += _check_templates(sources.templates)
     if problems:
         raise ContentError(problems)
@@ -149,14 +150,28 @@ def _read_yaml(sources: Sources, problems: list[Problem],
     return settings, registries, subjects
 
 
-def _parse_articles(sources: Sources, problems: list[Problem]) -> list[Article]:
-    articles = []
-    for path, text in sources.articles:
-        article, found = parse_article(path, text, Path(path).stem)
+def _parse_articles(sources: Sources, problems: list[Problem], site_dir: Path,
+                    use_cache: bool) -> list[Article]:
+    """Every article, from the cache when its text is unchanged, else parsed on all cores."""
+    old = cache.load(site_dir) if use_cache else cache.ParseCache(cache.builder_version())
+    digests = {path: cache.digest(text) for path, text in sources.articles}
+    parsed = {path: hit for path, _ in sources.articles
+              if (hit := old.get(path, digests[path])) is not None}
+    missing = [(path, text) for path, text in sources.articles if path not in parsed]
+    for (path, _), (article, found) in zip(missing, parallel.ordered_map(_parse, missing),
+                                           strict=True):
         problems += found
         if article is not None:
-            articles.append(article)
-    return articles
+            parsed[path] = article
+    if use_cache and missing:
+        fresh = {path: (digests[path], article) for path, article in parsed.items()}
+        cache.save(site_dir, cache.ParseCache(old.version, fresh))
+    return [parsed[path] for path, _ in sources.articles if path in parsed]
+
+
+def _parse(item: tuple[str, str]) -> tuple[Article | None, list[Problem]]:
+    path, text = item
+    return parse_article(path, text, Path(path).stem)
 
 
 def _check_templates(templates: dict[str, str]) -> list[Problem]:
@@ -180,7 +195,8 @@ def load_registries(site_dir: Path) -> dict[str, Registry]:
 
 
 def check(site_dir: Path, drafts: bool = False) -> Loaded:
-    return load(site_dir, drafts)
+    """Validates everything and writes nothing, not even the cache."""
+    return load(site_dir, drafts, use_cache=False)
 
 
 def build(site_dir: Path, out: Path | None = None, drafts: bool = False,

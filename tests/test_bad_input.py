@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from builder import pipeline
+from builder.cache import CACHE_DIR
 from builder.cli import main
 
 from .conftest import PEOPLE, PLACES, MakeSite, article
@@ -70,10 +71,13 @@ def parse_problems(stderr: str) -> list[Reported]:
 
 
 def snapshot(site: Path) -> dict[str, bytes | None]:
-    """Every file (its bytes) and folder (None) of the site folder, public/ included."""
+    """Every file (its bytes) and folder (None) of the site folder, public/ included.
+
+    The sources and the parse cache (which may learn from a failed build) are left out.
+    """
     return {p.relative_to(site).as_posix(): (p.read_bytes() if p.is_file() else None)
             for p in sorted(site.rglob("*"))
-            if p.relative_to(site).parts[0] not in ("content", "templates")}
+            if p.relative_to(site).parts[0] not in ("content", "templates", CACHE_DIR)}
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

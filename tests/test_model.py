@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from markupsafe import Markup
+
 from builder import frontmatter
 from builder.articles import Article, Mention, Source
 from builder.model import build_site
@@ -28,7 +30,7 @@ def make(slug: str, day: str, people=(), places=(), topics=()):  # type: ignore[
                    published=dt.date.fromisoformat(day), summary="s", source=Source("Wire"),
                    people=mentions(people), places=mentions(places), topics=mentions(topics),
                    lang=None, draft=False, claims=(), updates=(), figures=(),
-                   curator_note=None, body="")
+                   curator_note=None, body_html=Markup(""))
 
 
 def test_entries_newest_first_and_aliases_resolve() -> None:

@@ -1,0 +1,68 @@
+"""The parse cache: articles already parsed (Markdown included), keyed by content hash.
+
+A cache never changes the result: an entry is used only when the file's bytes, its path
+and the builder's own source are exactly those it was made from. A cache that cannot be
+read, or that another builder version wrote, is ignored and replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .articles import Article
+
+CACHE_DIR = ".warchive-cache"
+_FILE = "articles.pickle"
+
+
+def digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def builder_version() -> str:
+    """A hash of the builder's own code: a changed parser never reuses an old parse."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        hasher.update(path.name.encode() + path.read_bytes())
+    return hasher.hexdigest()
+
+
+@dataclass
+class ParseCache:
+    version: str
+    articles: dict[str, tuple[str, Article]] = field(default_factory=dict)
+    """Path to (digest of its text, its parse)."""
+
+    def get(self, path: str, text_digest: str) -> Article | None:
+        found = self.articles.get(path)
+        return found[1] if found and found[0] == text_digest else None
+
+
+def load(site_dir: Path) -> ParseCache:
+    version = builder_version()
+    try:
+        with (site_dir / CACHE_DIR / _FILE).open("rb") as handle:
+            cached = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+            IndexError, TypeError, ValueError):
+        return ParseCache(version)
+    if not isinstance(cached, ParseCache) or cached.version != version:
+        return ParseCache(version)
+    return cached
+
+
+def save(site_dir: Path, cache: ParseCache) -> None:
+    """Written to a temporary file and renamed, so an interrupted save leaves no half file."""
+    folder = site_dir / CACHE_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        temporary = folder / f"{_FILE}.{os.getpid()}"
+        with temporary.open("wb") as handle:
+            pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, folder / _FILE)
+    except OSError:
+        pass  # a read-only site still builds; it only builds without a cache

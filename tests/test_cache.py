@@ -1,0 +1,82 @@
+"""The parse cache and parallel parsing never change what is built."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from builder import cache, pipeline
+
+from .conftest import MakeSite, article
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def many_articles(count: int) -> dict[str, str | bytes]:
+    return {f"content/articles/2025/{1 + i % 12:02d}/a{i}.md":
+            article(f"Article number {i}", f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    f"Body of article {i}, with *emphasis* and a [link](https://a.org/{i}).")
+            for i in range(count)}
+
+
+def test_a_cached_build_is_byte_identical_to_a_cold_one(make_site: MakeSite,
+                                                        tmp_path: Path) -> None:
+    site = make_site(many_articles(30))
+    pipeline.build(site, out=tmp_path / "cold", index=False, )
+    assert (site / cache.CACHE_DIR / "articles.pickle").exists()
+    pipeline.build(site, out=tmp_path / "warm", index=False)
+    assert files(tmp_path / "cold") == files(tmp_path / "warm")
+
+
+def test_an_edited_article_is_parsed_again(make_site: MakeSite) -> None:
+    site = make_site({"content/articles/a.md": article("Before")})
+    pipeline.build(site, index=False)
+    (site / "content/articles/a.md").write_text(article("After"))
+    pipeline.build(site, index=False)
+    assert ">After</h1>" in (site / "public/articles/a/index.html").read_text()
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage"])
+def test_a_corrupted_cache_is_ignored(make_site: MakeSite, damage: bytes) -> None:
+    site = make_site({"content/articles/a.md": article("Fine")})
+    pipeline.build(site, index=False)
+    (site / cache.CACHE_DIR / "articles.pickle").write_bytes(damage)
+    pipeline.build(site, index=False)
+    assert ">Fine</h1>" in (site / "public/articles/a/index.html").read_text()
+
+
+def test_a_cache_from_another_builder_version_is_ignored(make_site: MakeSite) -> None:
+    site = make_site({"content/articles/a.md": article("Real title")})
+    pipeline.build(site, index=False)
+    path = site / cache.CACHE_DIR / "articles.pickle"
+    stale = pickle.loads(path.read_bytes())
+    text_digest, parsed = stale.articles["content/articles/a.md"]
+    forged = type(parsed)(**{**{f: getattr(parsed, f) for f in parsed.__slots__},
+                             "title": "Stale title"})
+    stale.articles["content/articles/a.md"] = (text_digest, forged)
+    stale.version = "an older builder"
+    path.write_bytes(pickle.dumps(stale))
+    pipeline.build(site, index=False)
+    assert ">Real title</h1>" in (site / "public/articles/a/index.html").read_text()
+
+
+def test_check_writes_no_cache(make_site: MakeSite) -> None:
+    site = make_site({"content/articles/a.md": article()})
+    pipeline.check(site)
+    assert not (site / cache.CACHE_DIR).exists()
+
+
+def test_parallel_and_single_process_builds_are_identical(make_site: MakeSite, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_site(many_articles(260))
+    monkeypatch.setenv("WARCHIVE_WORKERS", "1")
+    pipeline.build(site, out=tmp_path / "single", index=False)
+    monkeypatch.setenv("WARCHIVE_WORKERS", "2")
+    (site / cache.CACHE_DIR / "articles.pickle").unlink()
+    pipeline.build(site, out=tmp_path / "parallel", index=False)
+    assert files(tmp_path / "single") == files(tmp_path / "parallel")
