@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     result = pipeline.build(args.site_dir, args.out, args.drafts, args.base_url)
-    print(f"built {result.articles} articles, {result.files} files into {result.out}\n"
+    print(f"built {result.articles} articles, {result.files} files ({result.written} changed) "
+          f"into {result.out}\n"
           f"view it: python3 -m http.server -d {result.out} 8000, "
           "then open http://127.0.0.1:8000/")
     return EXIT_OK

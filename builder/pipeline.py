@@ -37,6 +37,8 @@ class Sources:
 class BuildResult:
     out: Path
     files: int
+    written: int
+    """Files whose bytes changed; the others kept their published copy."""
     articles: int
 
 
@@ -211,15 +213,17 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
     publish.check_out_dir(out, site_dir)
     assets = (render.Output(path, data) for path, data in sorted(loaded.sources.assets.items()))
     outputs = render.render_site(loaded.site, loaded.sources.templates, live_reload)
+    language = loaded.site.settings.language
     try:
-        staging, count = publish.stage(_chain(outputs, assets), out)
-        if index:
-            search.index(staging, loaded.site.settings.language)
-        publish.swap(staging, out)
+        staged = publish.stage(_chain(outputs, assets), out, watch=search.INDEXED_MARK)
+        if index and not (search.is_current(out, staged, language)
+                          and publish.reuse(out, staged.path, search.FOLDER)):
+            search.index(staged.path, language)
+        publish.swap(staged.path, out)
     except BaseException:
         publish.discard(out)
         raise
-    return BuildResult(out, count, len(loaded.site.entries))
+    return BuildResult(out, staged.files, staged.written, len(loaded.site.entries))
 
 
 def _chain(*streams: Iterator[render.Output]) -> Iterator[render.Output]:

@@ -10,6 +10,7 @@ import ctypes
 import os
 import shutil
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .render import Output
@@ -44,23 +45,66 @@ def safe_relative(path: str) -> PurePosixPath:
     return relative
 
 
-def stage(outputs: Iterable[Output], out: Path) -> tuple[Path, int]:
-    """Writes every output into a fresh staging folder; returns it and the file count."""
-    staging = staging_dir(out)
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    (staging / MARKER).write_bytes(b"")
+@dataclass
+class Staged:
+    """What a staging pass did, so later steps know what changed."""
+
+    path: Path
+    files: int = 0
+    written: int = 0
+    """Files whose bytes differ from the published site's (the rest are hard links to it)."""
+    changed: list[str] = field(default_factory=list)
+    """Output paths written afresh, whose bytes hold `watch` (e.g. the search-indexed pages)."""
+    watched: int = 0
+    """How many outputs hold `watch`, changed or not."""
+
+
+def stage(outputs: Iterable[Output], out: Path, watch: bytes = b"\0") -> Staged:
+    """Writes every output into a fresh staging folder.
+
+    A file whose bytes equal the published one is hard-linked to it instead of written,
+    so its modification time stays and deploy tools copy only what changed.
+    """
+    staged = Staged(staging_dir(out))
+    if staged.path.exists():
+        shutil.rmtree(staged.path)
+    staged.path.mkdir(parents=True)
+    if not _link_unchanged(out / MARKER, staged.path / MARKER, b""):
+        (staged.path / MARKER).write_bytes(b"")
     made: set[PurePosixPath] = set()
-    count = 0
     for output in outputs:
         relative = safe_relative(output.path)
         if relative.parent not in made:
-            (staging / relative.parent).mkdir(parents=True, exist_ok=True)
+            (staged.path / relative.parent).mkdir(parents=True, exist_ok=True)
             made.add(relative.parent)
-        (staging / relative).write_bytes(output.data)
-        count += 1
-    return staging, count
+        watched = watch in output.data
+        staged.files += 1
+        staged.watched += watched
+        if not _link_unchanged(out / relative, staged.path / relative, output.data):
+            (staged.path / relative).write_bytes(output.data)
+            staged.written += 1
+            if watched:
+                staged.changed.append(output.path)
+    return staged
+
+
+def _link_unchanged(published: Path, target: Path, data: bytes) -> bool:
+    try:
+        if published.stat().st_size != len(data) or published.read_bytes() != data:
+            return False
+        os.link(published, target)
+    except OSError:
+        return False
+    return True
+
+
+def reuse(out: Path, staging: Path, folder: str) -> bool:
+    """Hard-links a folder of the published site (e.g. the search index) into staging."""
+    source = out / folder
+    if not source.is_dir():
+        return False
+    shutil.copytree(source, staging / folder, copy_function=os.link)
+    return True
 
 
 def swap(staging: Path, out: Path) -> None:

@@ -80,3 +80,34 @@ def test_parallel_and_single_process_builds_are_identical(make_site: MakeSite, t
     (site / cache.CACHE_DIR / "articles.pickle").unlink()
     pipeline.build(site, out=tmp_path / "parallel", index=False)
     assert files(tmp_path / "single") == files(tmp_path / "parallel")
+
+
+def test_a_no_change_rebuild_rewrites_nothing_and_keeps_the_index(make_site: MakeSite) -> None:
+    site = make_site(many_articles(5))
+    pipeline.build(site)
+    public = site / "public"
+    before = {p: p.stat().st_mtime_ns for p in public.rglob("*") if p.is_file()}
+    result = pipeline.build(site)
+    assert result.written == 0
+    after = {p: p.stat().st_mtime_ns for p in public.rglob("*") if p.is_file()}
+    assert after == before  # the search index included: it was reused, not rebuilt
+
+
+def test_an_edit_rewrites_its_pages_and_reindexes(make_site: MakeSite) -> None:
+    site = make_site(many_articles(5))
+    pipeline.build(site)
+    index_file = site / "public/pagefind/pagefind-entry.json"
+    stamp = index_file.stat().st_mtime_ns
+    (site / "content/articles/2025/01/a0.md").write_text(article("A changed title"))
+    result = pipeline.build(site)
+    assert 0 < result.written < result.files
+    assert index_file.stat().st_mtime_ns != stamp
+
+
+def test_a_removed_article_is_dropped_from_the_index(make_site: MakeSite) -> None:
+    site = make_site(many_articles(5))
+    pipeline.build(site)
+    (site / "content/articles/2025/01/a0.md").unlink()
+    pipeline.build(site)
+    entry = (site / "public/pagefind/pagefind-entry.json").read_text()
+    assert '"page_count":4' in entry
