@@ -86,7 +86,13 @@ def test_the_person_filter_narrows_to_articles_naming_that_person(page: Any,
                                                                   origin: str) -> None:
     search(page, origin, "report")
     assert len(results(page, 3)) == 3
-    page.locator(".pagefind-ui__filter-name", has_text="person").click()
+    person = page.locator(".pagefind-ui__filter-name", has_text="person")
+    try:
+        person.wait_for(timeout=15_000)
+    except Exception as error:  # show what the reader would have seen
+        panel = page.locator("#search").inner_html()[:2000]
+        raise AssertionError(f"no person filter; errors {page.errors}; panel: {panel}") from error
+    person.click()
     page.get_by_label("Volodymyr Zelensky").check()
     page.wait_for_function("document.querySelectorAll('.pagefind-ui__result-link').length == 2")
     assert set(results(page, 2)) == {"Grain ships leave Chornomorsk under escort",
