@@ -18,8 +18,8 @@ from .registries import KINDS, SINGULAR, Registry, Subject, Term
 from .settings import Settings
 from .urls import Route, Urls
 
-_COMMON_TERM = 2000
-"""Terms named by more articles than this do not seed related-article candidates."""
+RELATED_BUDGET = 400
+"""Articles looked at, at most, to find one article's related coverage."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -76,6 +76,8 @@ class Site:
     """Each term's articles, newest first."""
     archive: tuple[Year, ...]
     subjects: dict[str, Subject] = field(default_factory=dict)
+    order: dict[Entry, int] = field(default_factory=dict)
+    """Each entry's place in `entries`, newest first: the tie-breaker of rankings."""
 
     def term_route(self, term: Term, page: int = 1) -> Route:
         return self.urls.term(term.kind, term.slug, page)
@@ -98,23 +100,27 @@ class Site:
         return sorted(counts.items(), key=lambda tc: (-tc[1], tc[0].name.casefold()))[:limit]
 
     def related(self, entry: Entry, limit: int) -> list[Entry]:
-        """Articles sharing the most terms, rare terms weighing more; ties go to the newer."""
+        """Articles sharing the article's rarest terms; ties go to the newer.
+
+        A shared term weighs 1/log(1 + its article count), so Kursk outweighs Ukraine.
+        Only the rarest terms are walked, newest articles first, until about
+        `RELATED_BUDGET` articles have been seen: the cost per article stays flat at
+        any archive size, and the terms left out are the ones that weigh least.
+        """
         scores: dict[Entry, float] = defaultdict(float)
-        for term in entry.terms:
+        budget = RELATED_BUDGET
+        for term in sorted(entry.terms, key=lambda t: (len(self.coverage[t]), t.name)):
+            if budget <= 0:
+                break
             coverage = self.coverage[term]
-            if len(coverage) > _COMMON_TERM:
-                continue
             weight = 1.0 / math.log(1 + len(coverage))
-            for other in coverage:
-                if other is not entry:
-                    scores[other] += weight
-        best = heapq.nsmallest(limit, scores.items(), key=_best_then_newest)
+            for other in coverage[:budget]:
+                scores[other] += weight
+            budget -= len(coverage)
+        scores.pop(entry, None)
+        order = self.order
+        best = heapq.nsmallest(limit, scores.items(), key=lambda es: (-es[1], order[es[0]]))
         return [e for e, _ in best]
-
-
-def _best_then_newest(scored: tuple[Entry, float]) -> tuple[float, int, str]:
-    entry, score = scored
-    return (-score, -entry.article.day.toordinal(), entry.article.slug)
 
 
 def build_site(articles: Iterable[Article], registries: dict[str, Registry],
@@ -132,7 +138,8 @@ def build_site(articles: Iterable[Article], registries: dict[str, Registry],
         for term in entry.terms:
             coverage[term].append(entry)
     site = Site(settings, urls, tuple(entries), registries,
-                {t: tuple(es) for t, es in coverage.items()}, _archive(entries, urls), subjects)
+                {t: tuple(es) for t, es in coverage.items()}, _archive(entries, urls), subjects,
+                {entry: rank for rank, entry in enumerate(entries)})
     return site, problems
 
 

@@ -1,7 +1,8 @@
 """Runs a pure function over many items on every core, in order; on one core, in-process.
 
 Worker processes are forked, so they start with the parent's memory (templates, the
-site model) without pickling it; only items and results cross between processes.
+site model, the function itself, closures included) without pickling it; only items
+and results cross between processes.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -33,8 +34,22 @@ def ordered_map(function: Callable[[Item], Result], items: list[Item],
     if count < 2 or len(items) < MIN_PARALLEL_ITEMS or "fork" not in _methods():
         yield from map(function, items)
         return
-    with multiprocessing.get_context("fork").Pool(count) as pool:
-        yield from pool.imap(function, items, chunksize=chunk)
+    global _function
+    _function = function  # read by the forked workers, which inherit it
+    try:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            yield from pool.imap(_call, items, chunksize=chunk)
+    finally:
+        _function = None
+
+
+_function: Callable[[Any], Any] | None = None
+"""The function of the running `ordered_map`: only ever set around a pool's lifetime."""
+
+
+def _call(item: Any) -> Any:
+    assert _function is not None
+    return _function(item)
 
 
 def _methods() -> Iterable[str]:

@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from . import markdown
+from . import markdown, parallel
 from .model import Entry, Site
 from .registries import KINDS, SINGULAR, Term
 from .urls import Route
@@ -68,21 +68,32 @@ def _month_name(month: int) -> str:
     return dt.date(2000, month, 1).strftime("%B")
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One file to render: where it goes, its template, and how to make its context.
+
+    The context is made only when the page is rendered (perhaps in a worker process), so
+    listing every page costs little and holds no rendered text.
+    """
+
+    route: Route
+    template: str
+    context: Callable[[], dict[str, Any]]
+
+
 def render_site(site: Site, templates: Mapping[str, str],
                 live_reload: str | None = None) -> Iterator[Output]:
     env = environment(templates, live_reload)
-    sitemap: list[Route] = []
-    for route, template, context in pages(site):
-        if route.output.endswith(".html") and route.output != "404.html":
-            sitemap.append(route)
-        html = env.get_template(template).render(site=site, route=route, **context)
-        yield Output(route.output, html.encode())
-    feeds = [(site.urls.feed(), site.settings.title, site.entries)]
-    feeds += [(site.term_feed(t), t.name, site.coverage[t]) for k in KINDS for t in site.terms(k)]
-    for route, title, entries in feeds:
-        xml = env.get_template("feed.xml").render(site=site, route=route, feed_title=title,
-                                                  entries=entries[: site.settings.feed_articles])
-        yield Output(route.output, xml.encode())
+    listed = list(pages(site))
+
+    def render_one(index: int) -> Output:
+        page = listed[index]
+        text = env.get_template(page.template).render(site=site, route=page.route,
+                                                      **page.context())
+        return Output(page.route.output, text.encode())
+
+    yield from parallel.ordered_map(render_one, list(range(len(listed))))
+    sitemap = [p.route for p in listed if p.template.endswith(".html") and p.template != "404.html"]
     sitemap_route = site.urls.file("sitemap.xml")
     yield Output(sitemap_route.output,
                  env.get_template("sitemap.xml").render(routes=sitemap).encode())
@@ -90,41 +101,57 @@ def render_site(site: Site, templates: Mapping[str, str],
     yield Output(site.urls.file("robots.txt").output, robots.encode())
 
 
-Page = tuple[Route, str, dict[str, Any]]
-
-
 def pages(site: Site) -> Iterator[Page]:
-    """Every HTML page: its route, its template and what the template is given."""
+    """Every page and feed, in a stable order."""
     settings = site.settings
-    yield site.urls.home(), "home.html", {"latest": site.entries[: settings.home_articles]}
+    yield Page(site.urls.home(), "home.html",
+               lambda: {"latest": site.entries[: settings.home_articles]})
     for entry in site.entries:
-        yield entry.route, "article.html", {
-            "entry": entry, "related": site.related(entry, settings.related_articles)}
+        yield Page(entry.route, "article.html", functools.partial(_article_context, site, entry))
     for kind in KINDS:
-        yield site.urls.term_index(kind), "terms.html", {"kind": kind}
+        yield Page(site.urls.term_index(kind), "terms.html", functools.partial(dict, kind=kind))
         for term in site.terms(kind):
             yield from _term_pages(site, term)
-    yield site.urls.archive(), "archive.html", {}
+    yield Page(site.urls.archive(), "archive.html", dict)
     for year in site.archive:
-        yield year.route, "year.html", {"year": year}
+        yield Page(year.route, "year.html", functools.partial(dict, year=year))
         for month in year.months:
-            yield month.route, "month.html", {"year": year, "month": month}
-    yield site.urls.search(), "search.html", {}
-    yield site.urls.file("404.html"), "404.html", {}
+            yield Page(month.route, "month.html", functools.partial(dict, year=year, month=month))
+    yield Page(site.urls.search(), "search.html", dict)
+    yield Page(site.urls.file("404.html"), "404.html", dict)
+    yield _feed(site, site.urls.feed(), site.settings.title, site.entries)
+    for kind in KINDS:
+        for term in site.terms(kind):
+            yield _feed(site, site.term_feed(term), term.name, site.coverage[term])
+
+
+def _article_context(site: Site, entry: Entry) -> dict[str, Any]:
+    return {"entry": entry, "related": site.related(entry, site.settings.related_articles)}
+
+
+def _feed(site: Site, route: Route, title: str, entries: tuple[Entry, ...]) -> Page:
+    latest = entries[: site.settings.feed_articles]
+    return Page(route, "feed.xml", functools.partial(dict, feed_title=title, entries=latest))
 
 
 def _term_pages(site: Site, term: Term) -> Iterator[Page]:
     entries = site.coverage[term]
     size = site.settings.per_page
     count = max(1, -(-len(entries) // size))
-    route_of: Callable[[int], Route] = lambda n: site.term_route(term, n)  # noqa: E731
-    co_terms = site.co_terms(term, site.settings.co_terms)
+    co_terms = functools.cache(lambda: site.co_terms(term, site.settings.co_terms))
     parent = site.registries["places"].find(term.within) if term.within else None
     within = parent if parent is not None and site.coverage.get(parent) else None
     for number in range(1, count + 1):
-        pager = Pager(number, count, route_of(number),
-                      route_of(number - 1) if number > 1 else None,
-                      route_of(number + 1) if number < count else None)
-        page_entries: tuple[Entry, ...] = entries[(number - 1) * size : number * size]
-        yield pager.route, "term.html", {"term": term, "entries": page_entries, "pager": pager,
-                                         "co_terms": co_terms, "within": within}
+        pager = Pager(number, count, site.term_route(term, number),
+                      site.term_route(term, number - 1) if number > 1 else None,
+                      site.term_route(term, number + 1) if number < count else None)
+        page_entries = entries[(number - 1) * size : number * size]
+        yield Page(pager.route, "term.html", functools.partial(
+            _term_context, term, page_entries, pager, co_terms, within))
+
+
+def _term_context(term: Term, entries: tuple[Entry, ...], pager: Pager,
+                  co_terms: Callable[[], list[tuple[Term, int]]],
+                  within: Term | None) -> dict[str, Any]:
+    return {"term": term, "entries": entries, "pager": pager, "co_terms": co_terms(),
+            "within": within}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -37,6 +38,19 @@ class Route:
     """Absolute URL, for feeds, the sitemap and canonical links."""
 
 
+@functools.lru_cache(maxsize=65536)
+def _page_route(origin: str, base_path: str, segments: tuple[str, ...]) -> Route:
+    """Cached: term pages ask for the same few thousand routes again and again."""
+    for segment in segments:
+        if not is_slug(segment):
+            raise ValueError(f"unsafe path segment {segment!r}")
+    folder = "/".join(segments)
+    if not folder:
+        return Route("index.html", base_path, origin + base_path)
+    href = f"{base_path}{folder}/"
+    return Route(f"{folder}/index.html", href, origin + href)
+
+
 class Urls:
     """Makes routes for a site whose root is at `base_url` (which may carry a sub-path)."""
 
@@ -50,14 +64,7 @@ class Urls:
         return Route(relative, href, self.origin + href)
 
     def page(self, *segments: str) -> Route:
-        for segment in segments:
-            if not is_slug(segment):
-                raise ValueError(f"unsafe path segment {segment!r}")
-        folder = "/".join(segments)
-        if not folder:
-            return Route("index.html", self.base_path, self.origin + self.base_path)
-        href = f"{self.base_path}{folder}/"
-        return Route(f"{folder}/index.html", href, self.origin + href)
+        return _page_route(self.origin, self.base_path, segments)
 
     def paged(self, page: int, *segments: str) -> Route:
         return self.page(*segments) if page == 1 else self.page(*segments, "page", str(page))
