@@ -12,6 +12,7 @@ import jinja2
 
 from . import pipeline, scaffold, serve
 from .problems import ContentError, format_all
+from .progress import Progress
 from .publish import PublishError
 from .scaffold import ScaffoldError
 from .search import SearchIndexError
@@ -29,6 +30,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="output folder (default: SITE_DIR/public)")
     build.add_argument("--drafts", action="store_true", help="include articles with draft: true")
     build.add_argument("--base-url", help="override base_url of site.yaml, e.g. for a preview")
+    build.add_argument("--quiet", action="store_true", help="no progress line on a terminal")
     check = commands.add_parser("check", help="validate everything, write nothing")
     check.add_argument("site_dir", nargs="?", default=".", type=Path, metavar="SITE_DIR",
                        help="folder holding content/ and templates/ (default: .)")
@@ -79,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    result = pipeline.build(args.site_dir, args.out, args.drafts, args.base_url)
+    progress = Progress(enabled=False if args.quiet else None)
+    result = pipeline.build(args.site_dir, args.out, args.drafts, args.base_url,
+                            progress=progress)
     print(f"built {result.articles} articles, {result.files} files ({result.written} changed) "
           f"into {result.out}\n"
           f"view it: python3 -m http.server -d {result.out} 8000, "

@@ -17,6 +17,7 @@ from . import cache, frontmatter, parallel, publish, render, search
 from .articles import Article, parse_article
 from .model import Site, build_site
 from .problems import ContentError, Problem
+from .progress import QUIET, Progress
 from .registries import KINDS, Registry, Subject, read_registry, read_subjects
 from .settings import Settings, read_settings
 
@@ -203,26 +204,32 @@ def check(site_dir: Path, drafts: bool = False) -> Loaded:
 
 def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
           base_url: str | None = None, index: bool = True,
-          live_reload: str | None = None) -> BuildResult:
+          live_reload: str | None = None, progress: Progress = QUIET) -> BuildResult:
     """Validates, renders into staging, indexes, then swaps the result into `out`.
 
     `live_reload` is the address of the dev server's reload script, put in every page.
     """
     out = out or site_dir / "public"
+    progress.stage("reading and checking content")
     loaded = load(site_dir, drafts, base_url)
     publish.check_out_dir(out, site_dir)
     assets = (render.Output(path, data) for path, data in sorted(loaded.sources.assets.items()))
     outputs = render.render_site(loaded.site, loaded.sources.templates, live_reload)
+    if progress.enabled:
+        outputs = progress.track(outputs, "rendering", render.count(loaded.site))
     language = loaded.site.settings.language
     try:
         staged = publish.stage(_chain(outputs, assets), out, watch=search.INDEXED_MARK)
         if index and not (search.is_current(out, staged, language)
                           and publish.reuse(out, staged.path, search.FOLDER)):
+            progress.stage(f"indexing {staged.watched:,} articles for search")
             search.index(staged.path, language)
         publish.swap(staged.path, out)
     except BaseException:
         publish.discard(out)
         raise
+    finally:
+        progress.done()
     return BuildResult(out, staged.files, staged.written, len(loaded.site.entries))
 
 

@@ -101,6 +101,11 @@ def render_site(site: Site, templates: Mapping[str, str],
     yield Output(site.urls.file("robots.txt").output, robots.encode())
 
 
+def count(site: Site) -> int:
+    """How many outputs `render_site` yields, for progress reports."""
+    return sum(1 for _ in pages(site)) + 2
+
+
 def pages(site: Site) -> Iterator[Page]:
     """Every page and feed, in a stable order."""
     settings = site.settings

@@ -56,3 +56,18 @@ def test_output_folder_not_made_by_warchive_is_refused(make_site: MakeSite,
     with pytest.raises(PublishError):
         pipeline.build(site, out=precious, index=False)
     assert (precious / "keep.txt").read_text() == "mine"
+
+
+def test_progress_shows_stages_on_a_terminal_and_nothing_elsewhere(make_site: MakeSite) -> None:
+    import io
+
+    from builder.progress import Progress
+
+    site = make_site({"content/articles/a.md": article()})
+    shown = io.StringIO()
+    pipeline.build(site, index=False, progress=Progress(shown, enabled=True))
+    assert "reading and checking content" in shown.getvalue()
+    assert "rendering" in shown.getvalue()
+    quiet = io.StringIO()
+    pipeline.build(site, index=False, progress=Progress(quiet))  # StringIO is not a terminal
+    assert quiet.getvalue() == ""
