@@ -10,13 +10,20 @@ from markupsafe import Markup
 from . import frontmatter, markdown
 from .fields import Fields
 from .frontmatter import YMap
-from .problems import Problem
+from .problems import Problem, did_you_mean
 from .urls import is_slug, slugify
 
 ARTICLE_FIELDS = ("title", "date", "summary", "source", "people", "places", "topics", "slug",
                   "lang", "draft", "claims", "updates", "figures", "curator_note")
 SOURCE_FIELDS = ("name", "url", "author", "archived_url", "retrieved")
-CLAIM_FIELDS = ("subject", "value", "claimed_by", "as_of", "wording")
+CLAIM_FIELDS = ("subject", "value", "claimed_by", "as_of", "wording", "kind", "via")
+CLAIM_KINDS = {
+    "reported": "reported",
+    "party": "claimed by a party to the war",
+    "verified-minimum": "independently verified minimum",
+    "estimate": "estimate",
+}
+"""What a figure is; 'party' marks a belligerent's own claim, never shown as neutral."""
 UPDATE_FIELDS = ("date", "note")
 FIGURE_FIELDS = ("caption", "credit")
 
@@ -50,6 +57,14 @@ class Claim:
     wording: str | None
     """The figure as reported ('about 11,000'), shown beside the number."""
     line: int
+    kind: str = "reported"
+    """A key of CLAIM_KINDS."""
+    via: str | None = None
+    """The outlet the article relays the figure through ('the Kyiv Independent')."""
+
+    @property
+    def kind_label(self) -> str:
+        return CLAIM_KINDS[self.kind]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +190,14 @@ def _claims(read: Fields) -> tuple[Claim, ...]:
         if subject is not None and not is_slug(subject):
             sub.problem("subject", f"subject {subject!r} may hold only a-z, 0-9 and hyphens")
             continue
+        kind = sub.text("kind") or "reported"
+        if kind not in CLAIM_KINDS:
+            sub.problem("kind", f"claim kind {kind!r} is not one of {', '.join(CLAIM_KINDS)}",
+                        did_you_mean(kind, CLAIM_KINDS))
+            continue
         if subject and value is not None and claimed_by and as_of:
-            claims.append(Claim(subject, value, claimed_by, as_of, sub.text("wording"), item.line))
+            claims.append(Claim(subject, value, claimed_by, as_of, sub.text("wording"), item.line,
+                                kind, sub.text("via")))
     return tuple(claims)
 
 

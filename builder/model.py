@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .articles import Article, Mention
+from .articles import Article, Claim, Mention
 from .problems import Problem, did_you_mean
 from .registries import KINDS, SINGULAR, Registry, Subject, Term
 from .settings import Settings
@@ -47,6 +47,35 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimRow:
+    """One attributed figure where it was reported."""
+
+    claim: Claim
+    entry: Entry
+    claimant: str
+    """The claimant's canonical name: a registered person's alias never splits a series."""
+    person: Term | None
+    """The registered person who made the claim, if the claimant is one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """Every claim about one subject, oldest first: the series readers compare."""
+
+    subject: Subject
+    route: Route
+    rows: tuple[ClaimRow, ...]
+
+    @property
+    def latest(self) -> ClaimRow:
+        return self.rows[-1]
+
+    @property
+    def claimants(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(row.claimant for row in self.rows))
+
+
+@dataclass(frozen=True, slots=True)
 class Month:
     year: int
     month: int
@@ -78,6 +107,10 @@ class Site:
     subjects: dict[str, Subject] = field(default_factory=dict)
     order: dict[Entry, int] = field(default_factory=dict)
     """Each entry's place in `entries`, newest first: the tie-breaker of rankings."""
+    ledgers: tuple[Ledger, ...] = ()
+    """One per claim subject with claims, by label."""
+    claims_by: dict[Term, tuple[ClaimRow, ...]] = field(default_factory=dict)
+    """The claims each registered person made, newest first."""
 
     def term_route(self, term: Term, page: int = 1) -> Route:
         return self.urls.term(term.kind, term.slug, page)
@@ -98,6 +131,12 @@ class Site:
         """The terms most often named in the same articles as `term`."""
         counts = Counter(t for e in self.coverage[term] for t in e.terms if t is not term)
         return sorted(counts.items(), key=lambda tc: (-tc[1], tc[0].name.casefold()))[:limit]
+
+    def claims_in(self, entry: Entry) -> list[tuple[ClaimRow, Ledger | None]]:
+        """The article's claims, each with the series it belongs to."""
+        ledgers = {ledger.subject.slug: ledger for ledger in self.ledgers}
+        return [(claim_row(c, entry, self.registries["people"]), ledgers.get(c.subject))
+                for c in entry.article.claims]
 
     def related(self, entry: Entry, limit: int) -> list[Entry]:
         """Articles sharing the article's rarest terms; ties go to the newer.
@@ -137,22 +176,44 @@ def build_site(articles: Iterable[Article], registries: dict[str, Registry],
     for entry in entries:
         for term in entry.terms:
             coverage[term].append(entry)
+    ledgers = _ledgers(entries, subjects, registries["people"], urls)
+    claims_by: dict[Term, list[ClaimRow]] = defaultdict(list)
+    for row in sorted((r for ledger in ledgers for r in ledger.rows),
+                      key=lambda r: (r.claim.as_of, r.entry.sort_key()), reverse=True):
+        if row.person is not None:
+            claims_by[row.person].append(row)
     site = Site(settings, urls, tuple(entries), registries,
                 {t: tuple(es) for t, es in coverage.items()}, _archive(entries, urls), subjects,
-                {entry: rank for rank, entry in enumerate(entries)})
+                {entry: rank for rank, entry in enumerate(entries)}, ledgers,
+                {person: tuple(rows) for person, rows in claims_by.items()})
     return site, problems
+
+
+def claim_row(claim: Claim, entry: Entry, people: Registry) -> ClaimRow:
+    person = people.find(claim.claimed_by)
+    return ClaimRow(claim, entry, person.name if person else claim.claimed_by, person)
+
+
+def _ledgers(entries: Sequence[Entry], subjects: dict[str, Subject], people: Registry,
+             urls: Urls) -> tuple[Ledger, ...]:
+    rows: dict[str, list[ClaimRow]] = defaultdict(list)
+    for entry in entries:
+        for claim in entry.article.claims:
+            rows[claim.subject].append(claim_row(claim, entry, people))
+    ledgers = [Ledger(subjects[slug], urls.claims(slug), tuple(sorted(
+                   found, key=lambda r: (r.claim.as_of, r.claimant, r.entry.sort_key()))))
+               for slug, found in rows.items() if slug in subjects]
+    return tuple(sorted(ledgers, key=lambda ledger: ledger.subject.label.casefold()))
 
 
 def _place(article: Article, registries: dict[str, Registry], subjects: dict[str, Subject],
            settings: Settings, urls: Urls, problems: list[Problem]) -> Entry:
     resolved = {kind: _resolve(article, getattr(article, kind), registries[kind], problems)
                 for kind in KINDS}
-    if subjects:
-        for claim in article.claims:
-            if claim.subject not in subjects:
-                problems.append(Problem(article.path, claim.line, f"unknown claim subject "
-                                        f"{claim.subject!r}", _subject_hint(claim.subject,
-                                                                            subjects)))
+    for claim in article.claims:
+        if claim.subject not in subjects:
+            problems.append(Problem(article.path, claim.line, f"unknown claim subject "
+                                    f"{claim.subject!r}", _subject_hint(claim.subject, subjects)))
     return Entry(article, urls.article(article.slug), article.lang or settings.language,
                  resolved["people"], resolved["places"], resolved["topics"])
 
@@ -174,7 +235,9 @@ def _resolve(article: Article, mentions: Sequence[Mention], registry: Registry,
 
 
 def _subject_hint(slug: str, subjects: dict[str, Subject]) -> str:
-    return did_you_mean(slug, subjects) or "declare it in content/claims.yaml"
+    declare = f"declare it in content/claims.yaml as '- slug: {slug}' with a label and unit"
+    suggestion = did_you_mean(slug, subjects)
+    return f"{suggestion} or {declare}" if suggestion else declare
 
 
 def _slug_collisions(entries: Sequence[Entry]) -> list[Problem]:

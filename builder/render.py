@@ -12,7 +12,8 @@ from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from . import markdown, parallel
-from .model import Entry, Site
+from .chart import line_chart
+from .model import Entry, Ledger, Site
 from .registries import KINDS, SINGULAR, Term
 from .urls import Route
 
@@ -122,6 +123,9 @@ def pages(site: Site) -> Iterator[Page]:
         yield Page(year.route, "year.html", functools.partial(dict, year=year))
         for month in year.months:
             yield Page(month.route, "month.html", functools.partial(dict, year=year, month=month))
+    yield Page(site.urls.claims(), "claims.html", dict)
+    for ledger in site.ledgers:
+        yield Page(ledger.route, "claim.html", functools.partial(_ledger_context, ledger))
     yield Page(site.urls.search(), "search.html", dict)
     yield Page(site.urls.file("404.html"), "404.html", dict)
     yield _feed(site, site.urls.feed(), site.settings.title, site.entries)
@@ -132,6 +136,11 @@ def pages(site: Site) -> Iterator[Page]:
 
 def _article_context(site: Site, entry: Entry) -> dict[str, Any]:
     return {"entry": entry, "related": site.related(entry, site.settings.related_articles)}
+
+
+def _ledger_context(ledger: Ledger) -> dict[str, Any]:
+    points = [(r.claimant, r.claim.as_of, float(r.claim.value)) for r in ledger.rows]
+    return {"ledger": ledger, "chart": line_chart(points)}
 
 
 def _feed(site: Site, route: Route, title: str, entries: tuple[Entry, ...]) -> Page:

@@ -92,6 +92,9 @@ class Urls:
             parts.append(f"{month:02d}")
         return self.page(*parts)
 
+    def claims(self, subject: str | None = None) -> Route:
+        return self.page("claims", subject) if subject else self.page("claims")
+
     def search(self) -> Route:
         return self.page("search")
 

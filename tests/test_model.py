@@ -75,3 +75,43 @@ def test_archive_groups_by_year_and_month() -> None:
     assert [(y.year, [m.month for m in y.months]) for y in site.archive] == [(2025, [2]),
                                                                               (2024, [12])]
     assert site.archive[0].count == 2
+
+
+def test_claims_form_one_series_per_subject_and_aliases_never_split_it() -> None:
+    from builder.articles import Claim
+    from builder.registries import Subject
+
+    def claiming(slug: str, day: str, who: str, value: int):  # type: ignore[no-untyped-def]
+        base = make(slug, day)
+        claim = Claim("losses", value, who, dt.date.fromisoformat(day), None, 9, "party")
+        return type(base)(**{**{f: getattr(base, f) for f in base.__slots__},
+                             "claims": (claim,)})
+
+    subjects = {"losses": Subject("losses", "Losses", "soldiers")}
+    site, problems = build_site([claiming("a", "2025-01-01", "Zelenskyy", 40_000),
+                                 claiming("b", "2025-02-01", "Volodymyr Zelensky", 45_000),
+                                 claiming("c", "2025-01-15", "General Staff", 90_000)],
+                                registries(), subjects, Settings())
+    assert site and not problems
+    (ledger,) = site.ledgers
+    assert [r.claimant for r in ledger.rows] == ["Volodymyr Zelensky", "General Staff",
+                                                 "Volodymyr Zelensky"]
+    assert ledger.claimants == ("Volodymyr Zelensky", "General Staff")
+    assert ledger.latest.claim.value == 45_000
+    zelensky = site.registries["people"].find("Zelensky")
+    assert zelensky is not None
+    assert [r.claim.value for r in site.claims_by[zelensky]] == [45_000, 40_000]
+
+
+def test_an_undeclared_claim_subject_is_a_problem() -> None:
+    from builder.articles import Claim
+
+    base = make("a", "2025-01-01")
+    claim = Claim("losess", 1, "X", dt.date(2025, 1, 1), None, 12)
+    article = type(base)(**{**{f: getattr(base, f) for f in base.__slots__}, "claims": (claim,)})
+    from builder.registries import Subject
+
+    _, problems = build_site([article], registries(), {"losses": Subject("losses", "Losses")},
+                             Settings())
+    assert problems[0].line == 12 and "'losses'" in problems[0].hint
+    assert "content/claims.yaml" in problems[0].hint

@@ -1,0 +1,230 @@
+"""Search on a built warchive site in headless Chromium: time to first result, bytes fetched.
+
+    python bench/search_browser.py [--size 10000] [--runs 3] [--query WORDS ...] [--rebuild]
+
+Serves the site built by bench/run.py (WORK/out-N/warchive; built here when missing) with
+Python's http.server on a free 127.0.0.1 port, opens /search/ and searches for the most
+mentioned place of the corpus and the least mentioned one (or --query). Per query:
+
+- page load -> first result: a fresh browser context navigates to /search/ and fills the
+  query in one input event as soon as the box exists; milliseconds from navigation start
+  to the first `.pagefind-ui__result-link` in the page, and every byte fetched until the
+  network is idle again.
+- last keystroke -> first result, on a loaded page (network idle): the query typed at
+  60 ms a key; bytes fetched from the first keystroke until the network is idle.
+- the same for a second search in that page (after the other query, box cleared).
+
+Times come from the page's own clock (performance.now() at the last `input` event and
+when a MutationObserver first sees a result link); they include Pagefind UI's 300 ms
+debounce. Bytes are response bodies as sent (Playwright's request sizes; Pagefind's index
+files are compressed by Pagefind itself), including those a Web Worker fetches; requests
+answered from the browser cache are not counted (search.js rewrites the address on every
+keystroke and Chromium asks for the favicon again each time, from its cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import re
+import statistics
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import yaml
+from benchkit import BenchError, build_warchive, out_dir, prepare_site
+from playwright.sync_api import BrowserContext, Page, Request, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+INPUT = ".pagefind-ui__search-input"
+RESULT = ".pagefind-ui__result-link"
+KEY_DELAY_MS = 60
+PROBE = """
+window.__bench = {lastInput: null, firstResult: null};
+document.addEventListener("input", () => {
+  window.__bench.lastInput = performance.now();
+  window.__bench.firstResult = null;
+}, true);
+new MutationObserver(() => {
+  const b = window.__bench;
+  if (b.lastInput !== null && b.firstResult === null && document.querySelector("RESULT")) {
+    b.firstResult = performance.now();
+  }
+}).observe(document, {childList: true, subtree: true});
+""".replace("RESULT", RESULT)
+
+
+@dataclass(frozen=True)
+class Sample:
+    ms: float
+    bytes: int
+    requests: int
+
+
+class Traffic:
+    """Every request the context finished (pages and workers), counted from a mark."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.finished: list[Request] = []
+        self.start = 0
+        context.on("requestfinished", self._finished)
+
+    def _finished(self, request: Request) -> None:
+        self.finished.append(request)
+
+    def mark(self) -> None:
+        self.start = len(self.finished)
+
+    def since_mark(self) -> tuple[int, int]:
+        bodies = [request.sizes()["responseBodySize"] for request in self.finished[self.start:]]
+        fetched = [size for size in bodies if size >= 0]  # negative: answered from the cache
+        return sum(fetched), len(fetched)
+
+
+@contextmanager
+def serve(root: Path) -> Iterator[str]:
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=root))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def wait_first_result(page: Page) -> float:
+    """Milliseconds from the last input event to the first result link."""
+    page.wait_for_function("window.__bench.firstResult !== null", timeout=60_000)
+    probe: dict[str, float] = page.evaluate("window.__bench")
+    return probe["firstResult"] - probe["lastInput"]
+
+
+def page_load_search(context: BrowserContext, url: str, query: str) -> tuple[Sample, int]:
+    """Fresh page: navigation start to first result; and the number of matches shown."""
+    traffic, page = Traffic(context), context.new_page()
+    page.goto(url, wait_until="commit")
+    page.locator(INPUT).fill(query)
+    wait_first_result(page)
+    ms: float = page.evaluate("window.__bench.firstResult")
+    message = page.locator(".pagefind-ui__message").inner_text()
+    page.wait_for_load_state("networkidle")
+    found = re.search(r"[\d,]+", message)
+    return Sample(ms, *traffic.since_mark()), int(found.group().replace(",", "")) if found else 0
+
+
+def typed_search(page: Page, traffic: Traffic, query: str) -> Sample:
+    box = page.locator(INPUT)
+    if box.input_value():
+        box.fill("")
+        page.wait_for_function(f"!document.querySelector('{RESULT}')", timeout=30_000)
+        page.wait_for_load_state("networkidle")
+    traffic.mark()
+    box.press_sequentially(query, delay=KEY_DELAY_MS)
+    ms = wait_first_result(page)
+    page.wait_for_load_state("networkidle")
+    return Sample(ms, *traffic.since_mark())
+
+
+def loaded_page_searches(context: BrowserContext, url: str, first: str,
+                         second: str) -> tuple[Sample, Sample]:
+    traffic, page = Traffic(context), context.new_page()
+    page.goto(url, wait_until="networkidle")
+    page.locator(INPUT).wait_for()
+    return typed_search(page, traffic, first), typed_search(page, traffic, second)
+
+
+SCENARIOS = ("page load -> first result (fresh browser)",
+             "last keystroke -> first result, first search on a loaded page",
+             "last keystroke -> first result, second search in that page")
+
+
+def measure(url: str, queries: list[str], runs: int) -> list[tuple[str, int, str, Sample]]:
+    samples: dict[tuple[str, str], list[Sample]] = {}
+    matches: dict[str, int] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for _ in range(runs):
+            for i, query in enumerate(queries):
+                other = queries[i - 1] if len(queries) > 1 else query
+                with fresh(browser) as context:
+                    sample, matches[query] = page_load_search(context, url, query)
+                    samples.setdefault((query, SCENARIOS[0]), []).append(sample)
+                with fresh(browser) as context:
+                    one, two = loaded_page_searches(context, url, other, query)
+                    samples.setdefault((other, SCENARIOS[1]), []).append(one)
+                    samples.setdefault((query, SCENARIOS[2]), []).append(two)
+        browser.close()
+    return [(query, matches[query], scenario, median(samples[query, scenario]))
+            for query in queries for scenario in SCENARIOS]
+
+
+@contextmanager
+def fresh(browser: Any) -> Iterator[BrowserContext]:
+    """A new context: empty cache, the timing probe installed."""
+    context: BrowserContext = browser.new_context()
+    context.add_init_script(PROBE)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def median(samples: list[Sample]) -> Sample:
+    return Sample(statistics.median(s.ms for s in samples),
+                  int(statistics.median(s.bytes for s in samples)),
+                  int(statistics.median(s.requests for s in samples)))
+
+
+def default_queries(site: Path) -> list[str]:
+    """The corpus's most mentioned place (Zipf rank 1) and its least mentioned one."""
+    places = yaml.safe_load((site / "content" / "places.yaml").read_text(encoding="utf-8"))
+    return [places[0]["name"], places[-1]["name"]]
+
+
+def table(rows: list[tuple[str, int, str, Sample]], size: int, runs: int) -> str:
+    lines = [f"Search in Chromium, {size:,}-article warchive site, median of {runs} run(s)", "",
+             "| query (matches) | what | to first result, ms | KB fetched | requests |",
+             "|---|---|---:|---:|---:|"]
+    lines += [f"| {query} ({found:,}) | {scenario} | {s.ms:.0f} | {s.bytes / 1000:.0f} "
+              f"| {s.requests} |" for query, found, scenario, s in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--query", action="append", help="a query (repeatable)")
+    parser.add_argument("--rebuild", action="store_true", help="build the site even if present")
+    args = parser.parse_args(argv)
+    site, out = prepare_site(args.size), out_dir(args.size, "warchive")
+    if args.rebuild or not (out / "pagefind" / "pagefind-entry.json").is_file():
+        print(f"building {out}", flush=True)
+        build_warchive(site, out)
+    queries = args.query or default_queries(site)
+    with serve(out) as root:
+        rows = measure(f"{root}/search/", queries, args.runs)
+    print(table(rows, args.size, args.runs))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        sys.exit(1)
