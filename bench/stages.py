@@ -18,6 +18,7 @@ import argparse
 import cProfile
 import io
 import json
+import os
 import pstats
 import shutil
 import sys
@@ -102,7 +103,11 @@ def stage_times(site: Path, out: Path) -> dict[str, Any]:
 
 
 def profile_build(site: Path, out: Path, report: Path, top: int = 40) -> None:
-    """cProfile of `pipeline.build`, the top functions by cumulative then own time."""
+    """cProfile of `pipeline.build`, the top functions by cumulative then own time.
+
+    On one process (WARCHIVE_WORKERS=1): cProfile cannot see into worker processes.
+    """
+    os.environ["WARCHIVE_WORKERS"] = "1"
     pipeline = _builder()[0]
     make_cold(site, out)
     profiler = cProfile.Profile()
@@ -114,8 +119,9 @@ def profile_build(site: Path, out: Path, report: Path, top: int = 40) -> None:
                          ) from error
     text = io.StringIO()
     stats = pstats.Stats(profiler, stream=text).strip_dirs()
-    text.write(f"cProfile of one in-process warchive build of {site} (Pagefind runs as a "
-               "child process: its time shows as subprocess waiting)\n\n")
+    text.write(f"cProfile of one cold in-process warchive build of {site}, on one process "
+               "(WARCHIVE_WORKERS=1).\nPagefind runs as a child process: its time shows as "
+               "waiting in subprocess (select.poll).\n\n")
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
     report.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -14,8 +15,11 @@ from .problems import Problem, did_you_mean
 from .urls import is_slug, slugify
 
 ARTICLE_FIELDS = ("title", "date", "summary", "source", "people", "places", "topics", "slug",
-                  "lang", "draft", "claims", "updates", "figures", "curator_note")
-SOURCE_FIELDS = ("name", "url", "author", "archived_url", "retrieved")
+                  "lang", "draft", "claims", "updates", "figures", "curator_note",
+                  "content_warning")
+SOURCE_FIELDS = ("name", "url", "author", "archived_url", "retrieved", "url_status")
+URL_STATUSES = ("live", "dead")
+_WAYBACK = re.compile(r"/web/(?P<stamp>\d{14})/https?://\S+")
 CLAIM_FIELDS = ("subject", "value", "claimed_by", "as_of", "wording", "kind", "via")
 CLAIM_KINDS = {
     "reported": "reported",
@@ -44,6 +48,17 @@ class Source:
     archived_url: str | None = None
     """A snapshot of the original, e.g. a web archive copy."""
     retrieved: dt.date | None = None
+    url_status: str = "live"
+    """'dead' when the original is gone: the archived copy is then shown first."""
+
+    @property
+    def archived_on(self) -> dt.date | None:
+        """The snapshot's date, read from a Wayback Machine address."""
+        match = _WAYBACK.search(self.archived_url or "")
+        if not match:
+            return None
+        stamp = match["stamp"]
+        return dt.date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +116,8 @@ class Article:
     updates: tuple[Update, ...]
     figures: tuple[Figure, ...]
     curator_note: str | None
+    content_warning: str | None
+    """Shown before the body; such a body stays out of excerpts, feeds and search snippets."""
     body_html: Markup
     """The Markdown body rendered once, here, so a cached parse skips Markdown too."""
 
@@ -125,7 +142,8 @@ def parse_article(path: str, text: str, file_stem: str) -> tuple[Article | None,
     read = Fields(data, path, problems)
     read.only(ARTICLE_FIELDS)
     article = _article(read, file_stem, parts.body)
-    return (None if problems else article), problems
+    stopped = any(not p.warning for p in problems)
+    return (None if stopped else article), problems
 
 
 def _article(read: Fields, file_stem: str, body: str) -> Article | None:
@@ -144,7 +162,8 @@ def _article(read: Fields, file_stem: str, body: str) -> Article | None:
         people=_mentions(read, "people"), places=_mentions(read, "places"),
         topics=_mentions(read, "topics"), lang=lang, draft=read.boolean("draft", False),
         claims=_claims(read), updates=_updates(read), figures=_figures(read),
-        curator_note=read.text("curator_note"), body_html=Markup(markdown.render(body)))
+        curator_note=read.text("curator_note"), content_warning=read.text("content_warning"),
+        body_html=Markup(markdown.render(body)))
 
 
 def _slug(read: Fields, file_stem: str) -> str | None:
@@ -170,10 +189,32 @@ def _source(read: Fields) -> Source | None:
     sub = Fields(mapping, read.path, read.problems, "source: ")
     sub.only(SOURCE_FIELDS)
     name = sub.text("name", required=True)
+    url, archived = sub.url("url"), _archived_url(sub)
+    status = sub.text("url_status") or "live"
+    if status not in URL_STATUSES:
+        sub.problem("url_status", f"url_status must be live or dead, not {status!r}")
     if name is None:
         return None
-    return Source(name, sub.url("url"), sub.text("author"), sub.url("archived_url"),
-                  sub.date("retrieved"))
+    if url is None and archived is None and "url" not in mapping and "archived_url" not in mapping:
+        read.problems.append(Problem(read.path, mapping.line, "source: neither 'url' nor "
+                                     "'archived_url': readers cannot check this article",
+                                     "add the original's address, or an archived copy",
+                                     warning=True))
+    return Source(name, url, sub.text("author"), archived, sub.date("retrieved"),
+                  status if status in URL_STATUSES else "live")
+
+
+def _archived_url(sub: Fields) -> str | None:
+    """An archived copy must be one snapshot: for the Wayback Machine, its 14-digit form."""
+    url = sub.url("archived_url")
+    if url is None or "web.archive.org" not in url:
+        return url
+    if "/save/" in url or "*" in url or not _WAYBACK.search(url):
+        sub.problem("archived_url", "archived_url must name one Wayback Machine snapshot, "
+                    "like https://web.archive.org/web/20250208123456/https://...",
+                    "open the snapshot and copy its address; /save/ and * addresses change")
+        return None
+    return url
 
 
 def _mentions(read: Fields, key: str) -> tuple[Mention, ...]:

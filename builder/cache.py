@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .articles import Article
+from .problems import Problem
+
+Parsed = tuple[Article, list[Problem]]
+"""An article and the warnings its parse gave (errors are never cached)."""
 
 CACHE_DIR = ".warchive-cache"
 _FILE = "articles.pickle"
@@ -34,10 +38,10 @@ def builder_version() -> str:
 @dataclass
 class ParseCache:
     version: str
-    articles: dict[str, tuple[str, Article]] = field(default_factory=dict)
-    """Path to (digest of its text, its parse)."""
+    articles: dict[str, tuple[str, Parsed]] = field(default_factory=dict)
+    """Path to (digest of its text, its parse and warnings)."""
 
-    def get(self, path: str, text_digest: str) -> Article | None:
+    def get(self, path: str, text_digest: str) -> Parsed | None:
         found = self.articles.get(path)
         return found[1] if found and found[0] == text_digest else None
 

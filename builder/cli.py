@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 
 from . import pipeline, scaffold, serve
-from .problems import ContentError, format_all
+from .problems import ContentError, Problem, format_all
 from .progress import Progress
 from .publish import PublishError
 from .scaffold import ScaffoldError
@@ -31,10 +31,12 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--drafts", action="store_true", help="include articles with draft: true")
     build.add_argument("--base-url", help="override base_url of site.yaml, e.g. for a preview")
     build.add_argument("--quiet", action="store_true", help="no progress line on a terminal")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check = commands.add_parser("check", help="validate everything, write nothing")
     check.add_argument("site_dir", nargs="?", default=".", type=Path, metavar="SITE_DIR",
                        help="folder holding content/ and templates/ (default: .)")
     check.add_argument("--drafts", action="store_true", help="check drafts as published")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     serve = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change")
     serve.add_argument("site_dir", nargs="?", default=".", type=Path, metavar="SITE_DIR",
                        help="folder holding content/ and templates/ (default: .)")
@@ -83,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     progress = Progress(enabled=False if args.quiet else None)
     result = pipeline.build(args.site_dir, args.out, args.drafts, args.base_url,
-                            progress=progress)
+                            progress=progress, strict=args.strict)
+    _warn(result.warnings)
     print(f"built {result.articles} articles, {result.files} files ({result.written} changed) "
           f"into {result.out}\n"
           f"view it: python3 -m http.server -d {result.out} 8000, "
@@ -91,8 +94,15 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _warn(warnings: list[Problem]) -> None:
+    if warnings:
+        print(format_all(warnings), file=sys.stderr)
+        print(f"{len(warnings)} warning(s); --strict makes them errors", file=sys.stderr)
+
+
 def _check(args: argparse.Namespace) -> int:
-    loaded = pipeline.check(args.site_dir, args.drafts)
+    loaded = pipeline.check(args.site_dir, args.drafts, args.strict)
+    _warn(loaded.warnings)
     print(f"ok: {len(loaded.site.entries)} articles, no problems")
     return EXIT_OK
 

@@ -12,11 +12,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .articles import Article, Claim, Mention
+from markupsafe import Markup
+
+from .articles import Article, Claim, Mention, Update
 from .problems import Problem, did_you_mean
 from .registries import KINDS, SINGULAR, Registry, Subject, Term
 from .settings import Settings
-from .urls import Route, Urls
+from .urls import Route, Urls, slugify
 
 RELATED_BUDGET = 400
 """Articles looked at, at most, to find one article's related coverage."""
@@ -28,6 +30,8 @@ class Entry:
 
     article: Article
     route: Route
+    outlet: Route
+    """The page of the article's source outlet."""
     lang: str
     people: tuple[Term, ...]
     places: tuple[Term, ...]
@@ -76,6 +80,15 @@ class Ledger:
 
 
 @dataclass(frozen=True, slots=True)
+class Outlet:
+    """A news organisation and the coverage taken from it, newest first."""
+
+    name: str
+    route: Route
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Month:
     year: int
     month: int
@@ -111,6 +124,21 @@ class Site:
     """One per claim subject with claims, by label."""
     claims_by: dict[Term, tuple[ClaimRow, ...]] = field(default_factory=dict)
     """The claims each registered person made, newest first."""
+    outlets: tuple[Outlet, ...] = ()
+    """Every source outlet, by name."""
+    about_html: Markup | None = None
+    """content/about.md rendered: how the archive is curated."""
+
+    def neighbours(self, entry: Entry) -> tuple[Entry | None, Entry | None]:
+        """The previous (older) and next (newer) article by date."""
+        rank = self.order[entry]
+        older = self.entries[rank + 1] if rank + 1 < len(self.entries) else None
+        return older, (self.entries[rank - 1] if rank > 0 else None)
+
+    def recent_updates(self, limit: int) -> list[tuple[Entry, Update]]:
+        """Corrections and updates across the archive, newest first."""
+        found = [(e, u) for e in self.entries for u in e.article.updates]
+        return heapq.nlargest(limit, found, key=lambda eu: (eu[1].date, -self.order[eu[0]]))
 
     def term_route(self, term: Term, page: int = 1) -> Route:
         return self.urls.term(term.kind, term.slug, page)
@@ -164,7 +192,7 @@ class Site:
 
 def build_site(articles: Iterable[Article], registries: dict[str, Registry],
                subjects: dict[str, Subject], settings: Settings,
-               ) -> tuple[Site | None, list[Problem]]:
+               about_html: Markup | None = None) -> tuple[Site | None, list[Problem]]:
     urls = Urls(settings.base_url)
     problems: list[Problem] = []
     entries = [_place(a, registries, subjects, settings, urls, problems) for a in articles]
@@ -177,6 +205,11 @@ def build_site(articles: Iterable[Article], registries: dict[str, Registry],
         for term in entry.terms:
             coverage[term].append(entry)
     ledgers = _ledgers(entries, subjects, registries["people"], urls)
+    by_outlet: dict[Route, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        by_outlet[entry.outlet].append(entry)
+    outlets = tuple(sorted((Outlet(es[0].article.source.name, route, tuple(es))
+                            for route, es in by_outlet.items()), key=lambda o: o.name.casefold()))
     claims_by: dict[Term, list[ClaimRow]] = defaultdict(list)
     for row in sorted((r for ledger in ledgers for r in ledger.rows),
                       key=lambda r: (r.claim.as_of, r.entry.sort_key()), reverse=True):
@@ -185,7 +218,7 @@ def build_site(articles: Iterable[Article], registries: dict[str, Registry],
     site = Site(settings, urls, tuple(entries), registries,
                 {t: tuple(es) for t, es in coverage.items()}, _archive(entries, urls), subjects,
                 {entry: rank for rank, entry in enumerate(entries)}, ledgers,
-                {person: tuple(rows) for person, rows in claims_by.items()})
+                {person: tuple(rows) for person, rows in claims_by.items()}, outlets, about_html)
     return site, problems
 
 
@@ -214,7 +247,8 @@ def _place(article: Article, registries: dict[str, Registry], subjects: dict[str
         if claim.subject not in subjects:
             problems.append(Problem(article.path, claim.line, f"unknown claim subject "
                                     f"{claim.subject!r}", _subject_hint(claim.subject, subjects)))
-    return Entry(article, urls.article(article.slug), article.lang or settings.language,
+    outlet = urls.sources(slugify(article.source.name) or "unnamed")
+    return Entry(article, urls.article(article.slug), outlet, article.lang or settings.language,
                  resolved["people"], resolved["places"], resolved["topics"])
 
 

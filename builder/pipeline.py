@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
-from . import cache, frontmatter, parallel, publish, render, search
+from . import cache, frontmatter, markdown, parallel, publish, render, search
 from .articles import Article, parse_article
 from .model import Site, build_site
 from .problems import ContentError, Problem
@@ -32,6 +33,8 @@ class Sources:
     yaml: dict[str, str] = field(default_factory=dict)
     templates: dict[str, str] = field(default_factory=dict)
     assets: dict[str, bytes] = field(default_factory=dict)
+    about: str | None = None
+    """content/about.md: how the archive is curated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,7 @@ class BuildResult:
     written: int
     """Files whose bytes changed; the others kept their published copy."""
     articles: int
+    warnings: list[Problem]
 
 
 def read_sources(site_dir: Path) -> tuple[Sources, list[Problem]]:
@@ -54,6 +58,9 @@ def read_sources(site_dir: Path) -> tuple[Sources, list[Problem]]:
         if path.is_file():
             text = _decode(path.read_bytes(), _rel(path, site_dir), problems)
             sources.yaml[name] = frontmatter.normalise(text or "")
+    about = content / "about.md"
+    if about.is_file():
+        sources.about = _decode(about.read_bytes(), _rel(about, site_dir), problems)
     for path in _article_files(content / "articles", content, site_dir, problems):
         text = _decode(path.read_bytes(), _rel(path, site_dir), problems)
         if text is not None:
@@ -114,24 +121,29 @@ def _read_templates(folder: Path, sources: Sources, problems: list[Problem]) -> 
 class Loaded:
     site: Site
     sources: Sources
+    warnings: list[Problem]
 
 
 def load(site_dir: Path, drafts: bool = False, base_url: str | None = None,
-         use_cache: bool = True) -> Loaded:
-    """Reads and validates everything; raises ContentError with every problem found."""
+         use_cache: bool = True, strict: bool = False) -> Loaded:
+    """Reads and validates everything; raises ContentError with every problem found.
+
+    Warnings stop nothing unless `strict`; they are returned for the command to show.
+    """
     sources, problems = read_sources(site_dir)
     settings, registries, subjects = _read_yaml(sources, problems)
     if base_url is not None:
         settings = dataclasses.replace(settings, base_url=base_url.rstrip("/") + "/")
     articles = _parse_articles(sources, problems, site_dir, use_cache)
     problems += _check_templates(sources.templates)
-    if problems:
+    if any(strict or not p.warning for p in problems):
         raise ContentError(problems)
-    site, problems = build_site((a for a in articles if drafts or not a.draft), registries,
-                                subjects, settings)
+    about = Markup(markdown.render(sources.about)) if sources.about else None
+    site, found = build_site((a for a in articles if drafts or not a.draft), registries,
+                             subjects, settings, about)
     if site is None:
-        raise ContentError(problems)
-    return Loaded(site, sources)
+        raise ContentError(problems + found)
+    return Loaded(site, sources, sorted(problems))
 
 
 def _read_yaml(sources: Sources, problems: list[Problem],
@@ -163,13 +175,20 @@ def _parse_articles(sources: Sources, problems: list[Problem], site_dir: Path,
     missing = [(path, text) for path, text in sources.articles if path not in parsed]
     for (path, _), (article, found) in zip(missing, parallel.ordered_map(_parse, missing),
                                            strict=True):
-        problems += found
-        if article is not None:
-            parsed[path] = article
+        if article is None:
+            problems += found
+        else:
+            parsed[path] = (article, found)
     if use_cache and missing:
-        fresh = {path: (digests[path], article) for path, article in parsed.items()}
+        fresh = {path: (digests[path], done) for path, done in parsed.items()}
         cache.save(site_dir, cache.ParseCache(old.version, fresh))
-    return [parsed[path] for path, _ in sources.articles if path in parsed]
+    articles = []
+    for path, _ in sources.articles:
+        if path in parsed:
+            article, warnings = parsed[path]
+            problems += warnings
+            articles.append(article)
+    return articles
 
 
 def _parse(item: tuple[str, str]) -> tuple[Article | None, list[Problem]]:
@@ -197,21 +216,22 @@ def load_registries(site_dir: Path) -> dict[str, Registry]:
     return registries
 
 
-def check(site_dir: Path, drafts: bool = False) -> Loaded:
+def check(site_dir: Path, drafts: bool = False, strict: bool = False) -> Loaded:
     """Validates everything and writes nothing, not even the cache."""
-    return load(site_dir, drafts, use_cache=False)
+    return load(site_dir, drafts, use_cache=False, strict=strict)
 
 
 def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
           base_url: str | None = None, index: bool = True,
-          live_reload: str | None = None, progress: Progress = QUIET) -> BuildResult:
+          live_reload: str | None = None, progress: Progress = QUIET,
+          strict: bool = False) -> BuildResult:
     """Validates, renders into staging, indexes, then swaps the result into `out`.
 
     `live_reload` is the address of the dev server's reload script, put in every page.
     """
     out = out or site_dir / "public"
     progress.stage("reading and checking content")
-    loaded = load(site_dir, drafts, base_url)
+    loaded = load(site_dir, drafts, base_url, strict=strict)
     publish.check_out_dir(out, site_dir)
     assets = (render.Output(path, data) for path, data in sorted(loaded.sources.assets.items()))
     outputs = render.render_site(loaded.site, loaded.sources.templates, live_reload)
@@ -230,7 +250,8 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
         raise
     finally:
         progress.done()
-    return BuildResult(out, staged.files, staged.written, len(loaded.site.entries))
+    return BuildResult(out, staged.files, staged.written, len(loaded.site.entries),
+                       loaded.warnings)
 
 
 def _chain(*streams: Iterator[render.Output]) -> Iterator[render.Output]:

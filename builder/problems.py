@@ -16,9 +16,12 @@ class Problem:
     message: str
     hint: str = ""
     """What to do about it, when that is not obvious from the message."""
+    warning: bool = False
+    """A warning does not stop a build, unless the build is --strict."""
 
     def format(self) -> str:
-        text = f"{self.path}:{self.line}: {self.message}"
+        kind = "warning: " if self.warning else ""
+        text = f"{self.path}:{self.line}: {kind}{self.message}"
         return f"{text}\n    hint: {self.hint}" if self.hint else text
 
 

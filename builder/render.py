@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from . import markdown, parallel
+from . import markdown, parallel, structured
 from .chart import line_chart
 from .model import Entry, Ledger, Site
 from .registries import KINDS, SINGULAR, Term
@@ -39,7 +39,7 @@ def environment(templates: Mapping[str, str], live_reload: str | None = None) ->
                       autoescape=select_autoescape(["html", "xml"]), trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(markdown=_markdown, long_date=_long_date, iso=_iso, number=_number,
-                       month_name=_month_name)
+                       month_name=_month_name, description=structured.description)
     env.globals.update(KINDS=KINDS, SINGULAR=SINGULAR, live_reload=live_reload)
     return env
 
@@ -118,14 +118,8 @@ def pages(site: Site) -> Iterator[Page]:
         yield Page(site.urls.term_index(kind), "terms.html", functools.partial(dict, kind=kind))
         for term in site.terms(kind):
             yield from _term_pages(site, term)
-    yield Page(site.urls.archive(), "archive.html", dict)
-    for year in site.archive:
-        yield Page(year.route, "year.html", functools.partial(dict, year=year))
-        for month in year.months:
-            yield Page(month.route, "month.html", functools.partial(dict, year=year, month=month))
-    yield Page(site.urls.claims(), "claims.html", dict)
-    for ledger in site.ledgers:
-        yield Page(ledger.route, "claim.html", functools.partial(_ledger_context, ledger))
+    yield from _archive_pages(site)
+    yield from _provenance_pages(site)
     yield Page(site.urls.search(), "search.html", dict)
     yield Page(site.urls.file("404.html"), "404.html", dict)
     yield _feed(site, site.urls.feed(), site.settings.title, site.entries)
@@ -134,8 +128,32 @@ def pages(site: Site) -> Iterator[Page]:
             yield _feed(site, site.term_feed(term), term.name, site.coverage[term])
 
 
+def _archive_pages(site: Site) -> Iterator[Page]:
+    yield Page(site.urls.archive(), "archive.html", dict)
+    for year in site.archive:
+        yield Page(year.route, "year.html", functools.partial(dict, year=year))
+        for month in year.months:
+            yield Page(month.route, "month.html", functools.partial(dict, year=year, month=month))
+
+
+def _provenance_pages(site: Site) -> Iterator[Page]:
+    """Where the coverage comes from: outlets, corrections, claims, and how it is curated."""
+    yield Page(site.urls.sources(), "sources.html", dict)
+    for outlet in site.outlets:
+        yield Page(outlet.route, "outlet.html", functools.partial(dict, outlet=outlet))
+    yield Page(site.urls.updates(), "updates.html", dict)
+    if site.about_html is not None:
+        yield Page(site.urls.about(), "about.html", dict)
+    yield Page(site.urls.claims(), "claims.html", dict)
+    for ledger in site.ledgers:
+        yield Page(ledger.route, "claim.html", functools.partial(_ledger_context, ledger))
+
+
 def _article_context(site: Site, entry: Entry) -> dict[str, Any]:
-    return {"entry": entry, "related": site.related(entry, site.settings.related_articles)}
+    older, newer = site.neighbours(entry)
+    return {"entry": entry, "related": site.related(entry, site.settings.related_articles),
+            "older": older, "newer": newer,
+            "jsonld": structured.script_json(structured.news_article(site, entry))}
 
 
 def _ledger_context(ledger: Ledger) -> dict[str, Any]:

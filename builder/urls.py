@@ -95,6 +95,15 @@ class Urls:
     def claims(self, subject: str | None = None) -> Route:
         return self.page("claims", subject) if subject else self.page("claims")
 
+    def sources(self, outlet: str | None = None) -> Route:
+        return self.page("sources", outlet) if outlet else self.page("sources")
+
+    def updates(self) -> Route:
+        return self.page("updates")
+
+    def about(self) -> Route:
+        return self.page("about")
+
     def search(self) -> Route:
         return self.page("search")
 

@@ -55,10 +55,10 @@ def test_a_cache_from_another_builder_version_is_ignored(make_site: MakeSite) ->
     pipeline.build(site, index=False)
     path = site / cache.CACHE_DIR / "articles.pickle"
     stale = pickle.loads(path.read_bytes())
-    text_digest, parsed = stale.articles["content/articles/a.md"]
+    text_digest, (parsed, warnings) = stale.articles["content/articles/a.md"]
     forged = type(parsed)(**{**{f: getattr(parsed, f) for f in parsed.__slots__},
                              "title": "Stale title"})
-    stale.articles["content/articles/a.md"] = (text_digest, forged)
+    stale.articles["content/articles/a.md"] = (text_digest, (forged, warnings))
     stale.version = "an older builder"
     path.write_bytes(pickle.dumps(stale))
     pipeline.build(site, index=False)

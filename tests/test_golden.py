@@ -77,8 +77,9 @@ class ParsedPage(HTMLParser):
         self.ids: set[str] = set()
         self.text: list[str] = []
         """Every text node, unescaped, in document order."""
-        self.captured: dict[str, list[str]] = {"title": [], "h1": [], "script": []}
-        """Text inside <title>, <h1> and <script> elements."""
+        self.captured: dict[str, list[str]] = {"title": [], "h1": [], "script": [],
+                                               "jsonld": []}
+        """Text inside <title>, <h1>, executable <script> and JSON-LD data blocks."""
         self.body_anchors: list[dict[str, str]] = []
         """Attributes of every <a> inside an article body (<div class="body">)."""
         self._open: list[str] = []
@@ -96,6 +97,8 @@ class ParsedPage(HTMLParser):
             self._body_depth += 1
         if tag == "a" and self._body_depth:
             self.body_anchors.append(values)
+        if tag == "script" and values.get("type") == "application/ld+json":
+            tag = "jsonld"  # a data block: never executed, checked as JSON instead
         if tag in self.captured:
             self._open.append(tag)
             self.captured[tag].append("")
@@ -103,6 +106,8 @@ class ParsedPage(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "div" and self._body_depth:
             self._body_depth -= 1
+        if tag == "script" and "jsonld" in self._open:
+            tag = "jsonld"
         if tag in self._open:
             self._open.remove(tag)
 

@@ -30,7 +30,7 @@ def make(slug: str, day: str, people=(), places=(), topics=()):  # type: ignore[
                    published=dt.date.fromisoformat(day), summary="s", source=Source("Wire"),
                    people=mentions(people), places=mentions(places), topics=mentions(topics),
                    lang=None, draft=False, claims=(), updates=(), figures=(),
-                   curator_note=None, body_html=Markup(""))
+                   curator_note=None, content_warning=None, body_html=Markup(""))
 
 
 def test_entries_newest_first_and_aliases_resolve() -> None:

@@ -231,3 +231,27 @@ def test_external_links_in_bodies_are_noopener_noreferrer(built: Path) -> None:
                 assert {"noopener", "noreferrer"} <= rel, \
                     f"{path.relative_to(built)}: <a href={anchor['href']!r} rel={rel}>"
     assert external >= 1, "the fixture's bodies should hold an external link"
+
+
+def test_json_ld_describes_each_article(built: Path) -> None:
+    """NewsArticle with its original as isBasedOn, people and places as `about` with their
+    aliases and coordinates, and corrections; no '<' survives to close the data block."""
+    import json
+
+    for page_path in sorted((built / "articles").glob("*/index.html")):
+        (block,) = parse_html(page_path).captured["jsonld"]
+        assert "<" not in block
+        data = json.loads(block)
+        assert data["@type"] == "NewsArticle" and data["headline"]
+        assert data["url"].startswith("https://example.org/war/articles/")
+        assert data["isBasedOn"]["publisher"]["name"]
+        assert data["datePublished"] <= data["dateModified"]
+    page = parse_html(built / "articles/syrskyi-says-sudzha-taken/index.html")
+    data = json.loads(page.captured["jsonld"][0])
+    about = {thing["name"]: thing for thing in data["about"]}
+    assert "Олександр Сирський" in about["Oleksandr Syrskyi"]["alternateName"]
+    assert about["Oleksandr Syrskyi"]["@type"] == "Person"
+    assert any("geo" in thing for thing in about.values())
+    corrected = [json.loads(parse_html(p).captured["jsonld"][0])
+                 for p in (built / "articles").glob("*/index.html")]
+    assert any(d.get("correction") for d in corrected), "the fixture has an update"

@@ -1,0 +1,73 @@
+"""Machine-readable descriptions of an article: JSON-LD NewsArticle and Open Graph data."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from .model import Entry, Site
+from .registries import Term
+
+
+def news_article(site: Site, entry: Entry) -> dict[str, Any]:
+    """schema.org NewsArticle: the curated page, based on the original it summarises."""
+    article = entry.article
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": description(entry),
+        "url": entry.route.url,
+        "mainEntityOfPage": entry.route.url,
+        "inLanguage": entry.lang,
+        "datePublished": article.published.isoformat(),
+        "dateModified": (article.updates[-1].date if article.updates
+                         else article.published).isoformat(),
+        "publisher": {"@type": "Organization", "name": site.settings.title,
+                      "url": site.urls.home().url},
+        "isBasedOn": _original(entry),
+        "about": [_thing(t) for t in entry.people + entry.places],
+        "keywords": [t.name for t in entry.topics],
+    }
+    if article.updates:
+        data["correction"] = [{"@type": "CorrectionComment", "text": u.note,
+                               "datePublished": u.date.isoformat()} for u in article.updates]
+    return data
+
+
+def _original(entry: Entry) -> dict[str, Any]:
+    source = entry.article.source
+    original: dict[str, Any] = {"@type": "NewsArticle", "headline": entry.article.title,
+                                "publisher": {"@type": "Organization", "name": source.name}}
+    if source.url:
+        original["url"] = source.url
+    if source.author:
+        original["author"] = {"@type": "Person", "name": source.author}
+    if source.archived_url:
+        original["archivedAt"] = source.archived_url
+    return original
+
+
+def _thing(term: Term) -> dict[str, Any]:
+    thing: dict[str, Any] = {"@type": "Person" if term.kind == "people" else "Place",
+                             "name": term.name}
+    if term.aliases:
+        thing["alternateName"] = list(term.aliases)
+    if term.coordinates:
+        latitude, longitude = term.coordinates
+        thing["geo"] = {"@type": "GeoCoordinates", "latitude": latitude, "longitude": longitude}
+    return thing
+
+
+def description(entry: Entry) -> str:
+    """The summary, or only the content warning for graphic material."""
+    warning = entry.article.content_warning
+    return f"Content warning: {warning}" if warning else entry.article.summary
+
+
+def script_json(data: dict[str, Any]) -> Markup:
+    """JSON safe inside <script>: no '</script>' or '<!--' can close or confuse the element."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
