@@ -115,7 +115,7 @@ class Site:
     """Newest first."""
     registries: dict[str, Registry]
     coverage: dict[Term, tuple[Entry, ...]]
-    """Each term's articles, newest first."""
+    """Each registry term's articles, newest first (empty for a term no article names)."""
     archive: tuple[Year, ...]
     subjects: dict[str, Subject] = field(default_factory=dict)
     order: dict[Entry, int] = field(default_factory=dict)
@@ -124,6 +124,9 @@ class Site:
     """One per claim subject with claims, by label."""
     claims_by: dict[Term, tuple[ClaimRow, ...]] = field(default_factory=dict)
     """The claims each registered person made, newest first."""
+    sub_places: dict[Term, tuple[Term, ...]] = field(default_factory=dict)
+    """The places directly within each place that has coverage, or coverage below it."""
+    parent_place: dict[Term, Term] = field(default_factory=dict)
     outlets: tuple[Outlet, ...] = ()
     """Every source outlet, by name."""
     about_html: Markup | None = None
@@ -147,9 +150,31 @@ class Site:
         return self.urls.term_feed(term.kind, term.slug)
 
     def terms(self, kind: str) -> tuple[Term, ...]:
-        """The registry's terms with any coverage, by name."""
-        return tuple(sorted((t for t in self.registries[kind].terms if self.coverage.get(t)),
+        """The registry's terms with a page, by name: those with coverage of their own or,
+        for places, coverage of a place within them."""
+        return tuple(sorted((t for t in self.registries[kind].terms
+                             if self.coverage.get(t) or self.sub_places.get(t)),
                             key=lambda t: t.name.casefold()))
+
+    def ancestors(self, place: Term) -> list[Term]:
+        """The places `place` sits within, outermost first (Russia, then Kursk Oblast)."""
+        chain: list[Term] = []
+        current = self.parent_place.get(place)
+        while current is not None and current not in chain:
+            chain.insert(0, current)
+            current = self.parent_place.get(current)
+        return chain
+
+    def sub_coverage(self, place: Term, limit: int) -> list[Entry]:
+        """Newest articles naming a place within `place` but not `place` itself."""
+        own = set(self.coverage.get(place, ()))
+        found: set[Entry] = set()
+        stack = list(self.sub_places.get(place, ()))
+        while stack:
+            child = stack.pop()
+            found.update(e for e in self.coverage.get(child, ()) if e not in own)
+            stack.extend(self.sub_places.get(child, ()))
+        return heapq.nsmallest(limit, found, key=self.order.__getitem__)
 
     def most_covered(self, kind: str, limit: int) -> list[tuple[Term, int]]:
         counted = [(t, len(self.coverage[t])) for t in self.terms(kind)]
@@ -215,11 +240,30 @@ def build_site(articles: Iterable[Article], registries: dict[str, Registry],
                       key=lambda r: (r.claim.as_of, r.entry.sort_key()), reverse=True):
         if row.person is not None:
             claims_by[row.person].append(row)
-    site = Site(settings, urls, tuple(entries), registries,
-                {t: tuple(es) for t, es in coverage.items()}, _archive(entries, urls), subjects,
+    every_term = {t: tuple(coverage.get(t, ())) for r in registries.values() for t in r.terms}
+    site = Site(settings, urls, tuple(entries), registries, every_term,
+                _archive(entries, urls), subjects,
                 {entry: rank for rank, entry in enumerate(entries)}, ledgers,
-                {person: tuple(rows) for person, rows in claims_by.items()}, outlets, about_html)
+                {person: tuple(rows) for person, rows in claims_by.items()},
+                *_place_tree(registries["places"], coverage), outlets, about_html)
     return site, problems
+
+
+def _place_tree(places: Registry, coverage: dict[Term, list[Entry]],
+                ) -> tuple[dict[Term, tuple[Term, ...]], dict[Term, Term]]:
+    """Each place's covered sub-places (directly within it), and each place's parent."""
+    parent = {t: p for t in places.terms if t.within and (p := places.find(t.within))}
+    covered: set[Term] = set()
+    for place in (t for t in places.terms if coverage.get(t)):
+        current: Term | None = place
+        while current is not None and current not in covered:
+            covered.add(current)
+            current = parent.get(current)
+    children: dict[Term, list[Term]] = defaultdict(list)
+    for place in sorted(covered, key=lambda t: t.name.casefold()):
+        if place in parent:
+            children[parent[place]].append(place)
+    return {p: tuple(cs) for p, cs in children.items()}, parent
 
 
 def claim_row(claim: Claim, entry: Entry, people: Registry) -> ClaimRow:

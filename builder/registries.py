@@ -149,10 +149,21 @@ def _check_within(places: Registry, lines: dict[str, int], path: str) -> list[Pr
         if parent is None:
             problems.append(Problem(path, lines[term.name], f"unknown place {term.within!r} "
                                     "in 'within'", places.suggest(term.within)))
-        elif parent is term:
-            problems.append(Problem(path, lines[term.name], f"{term.name!r} cannot be within "
-                                    "itself"))
+        elif _circular(places, term):
+            problems.append(Problem(path, lines[term.name], f"'within' of {term.name!r} leads "
+                                    "back to itself", "a place sits within a larger one"))
     return problems
+
+
+def _circular(places: Registry, start: Term) -> bool:
+    seen = {id(start)}
+    current = places.find(start.within) if start.within else None
+    while current is not None:
+        if id(current) in seen:
+            return current is start
+        seen.add(id(current))
+        current = places.find(current.within) if current.within else None
+    return False
 
 
 def read_subjects(data: Any, path: str) -> tuple[dict[str, Subject], list[Problem]]:

@@ -125,7 +125,8 @@ def pages(site: Site) -> Iterator[Page]:
     yield _feed(site, site.urls.feed(), site.settings.title, site.entries)
     for kind in KINDS:
         for term in site.terms(kind):
-            yield _feed(site, site.term_feed(term), term.name, site.coverage[term])
+            if site.coverage[term]:
+                yield _feed(site, site.term_feed(term), term.name, site.coverage[term])
 
 
 def _archive_pages(site: Site) -> Iterator[Page]:
@@ -171,19 +172,15 @@ def _term_pages(site: Site, term: Term) -> Iterator[Page]:
     size = site.settings.per_page
     count = max(1, -(-len(entries) // size))
     co_terms = functools.cache(lambda: site.co_terms(term, site.settings.co_terms))
-    parent = site.registries["places"].find(term.within) if term.within else None
-    within = parent if parent is not None and site.coverage.get(parent) else None
     for number in range(1, count + 1):
         pager = Pager(number, count, site.term_route(term, number),
                       site.term_route(term, number - 1) if number > 1 else None,
                       site.term_route(term, number + 1) if number < count else None)
         page_entries = entries[(number - 1) * size : number * size]
         yield Page(pager.route, "term.html", functools.partial(
-            _term_context, term, page_entries, pager, co_terms, within))
+            _term_context, term, page_entries, pager, co_terms))
 
 
 def _term_context(term: Term, entries: tuple[Entry, ...], pager: Pager,
-                  co_terms: Callable[[], list[tuple[Term, int]]],
-                  within: Term | None) -> dict[str, Any]:
-    return {"term": term, "entries": entries, "pager": pager, "co_terms": co_terms(),
-            "within": within}
+                  co_terms: Callable[[], list[tuple[Term, int]]]) -> dict[str, Any]:
+    return {"term": term, "entries": entries, "pager": pager, "co_terms": co_terms()}
