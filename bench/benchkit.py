@@ -42,11 +42,27 @@ def article_files(site: Path) -> list[Path]:
     return sorted(folder.rglob("*.md")) if folder.is_dir() else []
 
 
-def prepare_site(n: int) -> Path:
+def snapshot_code() -> Path:
+    """Copies builder/ and templates/ as they are now into WORK/code; children import it.
+
+    A run then measures one version of the code even while someone edits the working tree
+    (PYTHONPATH comes before the editable install on sys.path, for the `warchive` script
+    and for `python bench/stages.py` alike).
+    """
+    code = WORK / "code"
+    shutil.rmtree(code, ignore_errors=True)
+    skip = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(REPO / "builder", code / "builder", ignore=skip)
+    shutil.copytree(REPO / "templates", code / "templates", ignore=skip)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(code), os.environ.get("PYTHONPATH", "")) if p)
+    return code
+
+
+def prepare_site(n: int, templates: Path = REPO / "templates") -> Path:
     """The N-article corpus as a warchive site: generated once, templates refreshed each time.
 
-    The templates are copied from the working tree on every call, so a run measures the
-    templates as they are now.
+    The templates are copied on every call (from the working tree unless told otherwise).
     """
     site = corpus_dir(n)
     restore_edit(site)
@@ -56,7 +72,7 @@ def prepare_site(n: int) -> Path:
         subprocess.run([sys.executable, str(SHARED / "gen_corpus.py"), str(n), str(site)],
                        check=True)
     shutil.rmtree(site / "templates", ignore_errors=True)
-    shutil.copytree(REPO / "templates", site / "templates")
+    shutil.copytree(templates, site / "templates")
     (site / "content" / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
     return site
 

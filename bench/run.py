@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import os
 import platform
 import re
@@ -36,6 +37,7 @@ from benchkit import (
     pelican,
     prepare_site,
     restore_edit,
+    snapshot_code,
     start_edit,
     tail,
     warchive,
@@ -255,10 +257,13 @@ def header(args: argparse.Namespace) -> str:
     commit = version([*git, "rev-parse", "--short", "HEAD"])
     dirty = subprocess.run([*git, "status", "--porcelain", "--", "builder", "templates"],
                            capture_output=True, text=True, check=False).stdout.strip()
+    diff = subprocess.run([*git, "diff", "HEAD", "--", "builder", "templates"],
+                          capture_output=True, check=False).stdout
+    changes = f" + uncommitted changes (diff {hashlib.sha1(diff).hexdigest()[:8]})"
     return "\n".join([
         "# warchive benchmark results", "",
-        f"- {time.strftime('%Y-%m-%d %H:%M')}, warchive {commit}"
-        + (" + uncommitted changes in builder/ or templates/" if dirty else ""),
+        f"- {time.strftime('%Y-%m-%d %H:%M')}, warchive {commit}" + (changes if dirty else "")
+        + f"; builder/ and templates/ copied to {WORK / 'code'} at the start and measured there",
         f"- {os.cpu_count()} cores; {tool_versions()}",
         f"- median of {args.runs} run(s) after {args.warmup} warm-up(s); outputs on {WORK}",
         "- compare the ratios measured in one run, not figures from different days; "
@@ -272,7 +277,7 @@ def header(args: argparse.Namespace) -> str:
 
 def bench_size(n: int, args: argparse.Namespace) -> SizeResult:
     print(f"\n== {n:,} articles", flush=True)
-    site = prepare_site(n)
+    site = prepare_site(n, args.code / "templates")
     result = SizeResult(n)
     bench_warchive(result, site, args)
     if "hugo" in args.peers:
@@ -308,6 +313,7 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     warchive()  # fail early when run outside the venv
     report = header(args)
+    args.code = snapshot_code()
     for n in args.sizes:
         report += "\n" + size_markdown(bench_size(n, args))
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from . import markdown, parallel, structured
+from . import export, markdown, parallel, structured
 from .chart import line_chart
 from .model import Entry, Ledger, Site
 from .registries import KINDS, SINGULAR, Term
@@ -100,11 +100,13 @@ def render_site(site: Site, templates: Mapping[str, str],
                  env.get_template("sitemap.xml").render(routes=sitemap).encode())
     robots = f"User-agent: *\nAllow: /\nSitemap: {sitemap_route.url}\n"
     yield Output(site.urls.file("robots.txt").output, robots.encode())
+    yield Output(site.urls.file("data/articles.json").output, export.articles_json(site))
+    yield Output(site.urls.file("data/claims.csv").output, export.claims_csv(site))
 
 
 def count(site: Site) -> int:
     """How many outputs `render_site` yields, for progress reports."""
-    return sum(1 for _ in pages(site)) + 2
+    return sum(1 for _ in pages(site)) + 4
 
 
 def pages(site: Site) -> Iterator[Page]:

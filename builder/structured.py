@@ -67,7 +67,12 @@ def description(entry: Entry) -> str:
     return f"Content warning: {warning}" if warning else entry.article.summary
 
 
-def script_json(data: dict[str, Any]) -> Markup:
-    """JSON safe inside <script>: no '</script>' or '<!--' can close or confuse the element."""
+def escaped_json(data: dict[str, Any]) -> str:
+    """JSON with <, > and & escaped: it parses the same, and no '</script>' or '<!--' in
+    editor text can close a script element or be sniffed as HTML."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def script_json(data: dict[str, Any]) -> Markup:
+    return Markup(escaped_json(data))

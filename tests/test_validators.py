@@ -255,3 +255,27 @@ def test_json_ld_describes_each_article(built: Path) -> None:
     corrected = [json.loads(parse_html(p).captured["jsonld"][0])
                  for p in (built / "articles").glob("*/index.html")]
     assert any(d.get("correction") for d in corrected), "the fixture has an update"
+
+
+def test_data_exports_round_trip(built: Path) -> None:
+    """articles.json and claims.csv parse, match the site, and are ordered stably."""
+    import csv
+    import io
+    import json
+
+    data = json.loads((built / "data/articles.json").read_text())
+    assert data["schema"] == "warchive-articles/1" and data["site"] == BASE_URL
+    articles = data["articles"]
+    assert len(articles) == published_articles()
+    assert [a["date"] for a in articles] == sorted((a["date"] for a in articles), reverse=True)
+    for item in articles:
+        assert (built / item["url"].removeprefix(BASE_URL) / "index.html").exists()
+        assert item["source"]["name"] and item["title"]
+    rows = list(csv.DictReader(io.StringIO((built / "data/claims.csv").read_text())))
+    assert rows, "the fixture has claims"
+    keys = [(r["subject"], r["as_of"], r["claimant"]) for r in rows]
+    assert keys == sorted(keys)
+    for row in rows:
+        float(row["value"])
+        assert row["article_url"].startswith(BASE_URL)
+        assert row["kind"] in {"reported", "party", "verified-minimum", "estimate"}
