@@ -152,3 +152,37 @@ def test_pages_have_no_accessibility_violations_or_console_errors(page: Any, ori
                   for v in report["violations"]]
     assert violations == []
     assert page.errors == []
+
+
+def test_the_preview_shows_a_broken_edit_in_the_page_then_reloads_when_fixed(
+        browser: Any, tmp_path: Path) -> None:
+    import threading
+
+    from builder.serve import Preview
+
+    from .conftest import article, write_site
+
+    site = write_site(tmp_path / "site", {"content/articles/live.md": article("Live title")})
+    preview = Preview(site, 0)
+    preview.start()
+    stop = threading.Event()
+    watcher = threading.Thread(target=preview.watch, args=(stop,))
+    watcher.start()
+    page = browser.new_page()
+    try:
+        page.goto(preview.url + "articles/live/")
+        page.wait_for_timeout(500)  # the reload script has polled once
+        (site / "content/articles/live.md").write_text("---\ntitle: [broken\n---\n")
+        problems = page.locator("#warchive-problems")
+        problems.wait_for(timeout=5_000)
+        assert "live.md:3: invalid YAML" in problems.inner_text()
+        assert page.locator("h1").inner_text() == "Live title", "the last good site stays"
+        (site / "content/articles/live.md").write_text(article("Fixed title"))
+        page.wait_for_function("document.querySelector('h1')?.textContent === 'Fixed title'",
+                               timeout=5_000)
+        assert page.locator("#warchive-problems").count() == 0
+    finally:
+        page.close()
+        stop.set()
+        watcher.join(timeout=5)
+        preview.close()
