@@ -53,7 +53,7 @@ class Chart:
     plot_bottom: int = HEIGHT - BOTTOM
 
 
-Observation = tuple[str, dt.date, float]
+Observation = tuple[str, dt.date, float | int]
 """(claimant, as of, value)."""
 
 
@@ -74,13 +74,18 @@ def line_chart(observations: Sequence[Observation]) -> Chart:
     names = list(dict.fromkeys(o[0] for o in observations))
     series = tuple(
         Series(name, index % 6, tuple(
-            Point(x(day), y(value), f"{name}: {value:,} as of {day.isoformat()}")
+            Point(x(day), y(value), f"{name}: {format_number(value)} as of {day.isoformat()}")
             for claimant, day, value in sorted(observations, key=lambda o: o[1])
             if claimant == name))
         for index, name in enumerate(names))
     y_ticks = tuple(Tick(y(top * i / 4), f"{top * i / 4:,.0f}") for i in range(5))
     x_ticks = tuple(Tick(x(day), day.isoformat()) for day in _date_ticks(first, last))
     return Chart(WIDTH, HEIGHT, series, x_ticks, y_ticks)
+
+
+def format_number(value: float | int) -> str:
+    """847,860 for whole numbers, whatever their type; two decimals otherwise."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
 def _nice_ceiling(value: float) -> float:

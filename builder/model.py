@@ -6,6 +6,7 @@ written, and returned as problems.
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 import math
 from collections import Counter, defaultdict
@@ -45,6 +46,17 @@ class Entry:
     def other_spellings(self) -> str:
         """Every alias of its terms: search metadata, so any spelling finds the article."""
         return " ".join(alias for term in self.terms for alias in term.aliases)
+
+    @property
+    def last_changed(self) -> dt.datetime:
+        """When the article last changed: its latest update, or its publication (UTC)."""
+        published = self.article.published
+        if isinstance(published, dt.datetime):
+            moment = published.astimezone(dt.UTC)
+        else:
+            moment = dt.datetime.combine(published, dt.time(), dt.UTC)
+        updates = [dt.datetime.combine(u.date, dt.time(), dt.UTC) for u in self.article.updates]
+        return max([moment, *updates])
 
     def sort_key(self) -> tuple[str, str]:
         return (self.article.published.isoformat(), self.article.slug)
@@ -150,11 +162,14 @@ class Site:
         return self.urls.term_feed(term.kind, term.slug)
 
     def terms(self, kind: str) -> tuple[Term, ...]:
-        """The registry's terms with a page, by name: those with coverage of their own or,
-        for places, coverage of a place within them."""
-        return tuple(sorted((t for t in self.registries[kind].terms
-                             if self.coverage.get(t) or self.sub_places.get(t)),
+        """The registry's terms with a page, by name: those with coverage of their own,
+        places with coverage of a place within them, and people who made a claim."""
+        return tuple(sorted((t for t in self.registries[kind].terms if self.has_page(t)),
                             key=lambda t: t.name.casefold()))
+
+    def has_page(self, term: Term) -> bool:
+        return bool(self.coverage.get(term) or self.sub_places.get(term)
+                    or self.claims_by.get(term))
 
     def ancestors(self, place: Term) -> list[Term]:
         """The places `place` sits within, outermost first (Russia, then Kursk Oblast)."""

@@ -12,7 +12,7 @@ from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from . import export, markdown, parallel, structured
-from .chart import line_chart
+from .chart import format_number, line_chart
 from .model import Entry, Ledger, Site
 from .registries import KINDS, SINGULAR, Term
 from .urls import Route
@@ -57,12 +57,14 @@ def _long_date(value: dt.date) -> str:
 def _iso(value: dt.date) -> str:
     """RFC 3339, as Atom wants: a date alone is taken as midnight UTC."""
     if isinstance(value, dt.datetime):
+        if value.utcoffset() == dt.timedelta(0):
+            return value.strftime("%Y-%m-%dT%H:%M:%SZ")
         return value.isoformat()
     return f"{value.isoformat()}T00:00:00Z"
 
 
 def _number(value: float) -> str:
-    return f"{value:,}" if isinstance(value, int) or not value % 1 else f"{value:,.2f}"
+    return format_number(value)
 
 
 def _month_name(month: int) -> str:
@@ -160,13 +162,15 @@ def _article_context(site: Site, entry: Entry) -> dict[str, Any]:
 
 
 def _ledger_context(ledger: Ledger) -> dict[str, Any]:
-    points = [(r.claimant, r.claim.as_of, float(r.claim.value)) for r in ledger.rows]
+    points = [(r.claimant, r.claim.as_of, r.claim.value) for r in ledger.rows]
     return {"ledger": ledger, "chart": line_chart(points)}
 
 
 def _feed(site: Site, route: Route, title: str, entries: tuple[Entry, ...]) -> Page:
     latest = entries[: site.settings.feed_articles]
-    return Page(route, "feed.xml", functools.partial(dict, feed_title=title, entries=latest))
+    updated = max((e.last_changed for e in latest), default=None)
+    return Page(route, "feed.xml", functools.partial(dict, feed_title=title, entries=latest,
+                                                     updated=updated))
 
 
 def _term_pages(site: Site, term: Term) -> Iterator[Page]:
