@@ -25,7 +25,12 @@ ARTICLES = {
     "content/articles/2025/02/kursk-fighting.md": article(
         "Fighting resumes near Sudzha", "2025-02-08",
         "Commanders described renewed assaults in the report from the front.",
-        people="[Oleksandr Syrskyi]", places="[Kursk]", topics="[North Korean troops]"),
+        people="[Oleksandr Syrskyi]", places="[Kursk]", topics="[North Korean troops]",
+        claims="\n  - subject: troops\n    value: 11000\n    claimed_by: Oleksandr Syrskyi\n"
+               "    kind: party\n    as_of: 2025-02-07\n    wording: about 11,000",
+        updates="\n  - date: 2025-02-09\n    note: Corrected the date of the assault."),
+    "content/claims.yaml": "- slug: troops\n  label: Troops deployed\n  unit: soldiers\n",
+    "content/about.md": "## How we curate\n\nEvery entry links to its source.\n",
     "content/articles/2023/11/kharkiv-shelter.md": article(
         '"Харків: школа в укритті"', "2023-11-20",
         "Учні Харкова навчаються в підземній школі, пише кореспондент у своєму звіті.",

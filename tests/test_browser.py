@@ -60,6 +60,19 @@ def results(page: Any, minimum: int = 1) -> list[str]:
     return [t.strip() for t in page.locator(".pagefind-ui__result-link").all_inner_texts()]
 
 
+def axe_violations(page: Any, url: str) -> list[tuple[str, str, list[Any]]]:
+    """WCAG 2.1 A and AA violations axe-core finds on the page, once its search has run."""
+    _require(AXE.exists(), f"{AXE} is missing (npm ci)")
+    page.goto(url)
+    if "q=" in url:
+        results(page)
+    page.add_script_tag(path=str(AXE))
+    report = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+            for v in report["violations"]]
+
+
 def search(page: Any, origin: str, query: str, path: str = "/search/", extra: str = "") -> None:
     page.goto(f"{origin}{path}?q={query}{extra}")
 
@@ -137,20 +150,14 @@ def test_search_works_from_a_sub_path(browser: Any,
 
 
 @pytest.mark.parametrize("path", ["/", "/articles/kursk-fighting/", "/people/",
-                                  "/people/volodymyr-zelensky/", "/archive/", "/archive/2025/",
-                                  "/archive/2025/02/", "/search/?q=report", "/404.html"])
+                                  "/people/volodymyr-zelensky/", "/places/kursk-oblast/",
+                                  "/archive/", "/archive/2025/", "/archive/2025/02/",
+                                  "/claims/", "/claims/troops/", "/sources/",
+                                  "/sources/test-wire/", "/updates/", "/about/",
+                                  "/search/?q=report", "/404.html"])
 def test_pages_have_no_accessibility_violations_or_console_errors(page: Any, origin: str,
                                                                   path: str) -> None:
-    _require(AXE.exists(), f"{AXE} is missing (npm ci)")
-    page.goto(origin + path)
-    if "q=" in path:
-        results(page)
-    page.add_script_tag(path=str(AXE))
-    report = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
-        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
-    violations = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
-                  for v in report["violations"]]
-    assert violations == []
+    assert axe_violations(page, origin + path) == []
     assert page.errors == []
 
 
@@ -186,3 +193,10 @@ def test_the_preview_shows_a_broken_edit_in_the_page_then_reloads_when_fixed(
         stop.set()
         watcher.join(timeout=5)
         preview.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/articles/kursk-fighting/", "/claims/troops/",
+                                  "/search/?q=report"])
+def test_dark_mode_keeps_wcag_contrast(page: Any, origin: str, path: str) -> None:
+    page.emulate_media(color_scheme="dark")
+    assert axe_violations(page, origin + path) == []
