@@ -12,12 +12,12 @@ check: $(STAMP)
 	$(VENV)/bin/warchive check
 
 test: system-deps $(STAMP) node_modules/.package-lock.json
-	$(PY) -m ruff check builder tests
+	$(PY) -m ruff check builder tests bench
 	$(PY) -m mypy
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m ruff check builder tests
+	$(PY) -m ruff check builder tests bench
 	$(PY) -m mypy
 
 $(STAMP): pyproject.toml

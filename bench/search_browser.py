@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from benchkit import BenchError, build_warchive, out_dir, prepare_site
+from benchkit import BenchError, build_warchive, corpus_dir, out_dir, prepare_site
 from playwright.sync_api import BrowserContext, Page, Request, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -211,10 +211,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--query", action="append", help="a query (repeatable)")
     parser.add_argument("--rebuild", action="store_true", help="build the site even if present")
     args = parser.parse_args(argv)
-    site, out = prepare_site(args.size), out_dir(args.size, "warchive")
+    site, out = corpus_dir(args.size), out_dir(args.size, "warchive")
     if args.rebuild or not (out / "pagefind" / "pagefind-entry.json").is_file():
         print(f"building {out}", flush=True)
-        build_warchive(site, out)
+        build_warchive(prepare_site(args.size), out)
+    elif not (site / "content" / "places.yaml").is_file():
+        prepare_site(args.size)  # the corpus, for its place names
     queries = args.query or default_queries(site)
     with serve(out) as root:
         rows = measure(f"{root}/search/", queries, args.runs)

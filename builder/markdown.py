@@ -39,10 +39,14 @@ def _link_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: O
 
 
 def _demote_headings(state: StateCore) -> None:
-    """The article's title is its h1, so the body's headings start at h2."""
-    for token in state.tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+    """The page's title is its h1, so the body's highest heading becomes h2, whether the
+    editor wrote '#' or '##', and the levels below it follow without a gap."""
+    headings = [t for t in state.tokens if t.type in ("heading_open", "heading_close")]
+    if not headings:
+        return
+    shift = 2 - min(int(t.tag[1]) for t in headings)
+    for token in headings:
+        token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
 
 
 def _make() -> MarkdownIt:

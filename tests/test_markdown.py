@@ -35,5 +35,7 @@ def test_tables_and_footnotes() -> None:
     assert "<table>" in html and 'class="footnotes"' in html
 
 
-def test_body_headings_start_below_the_title() -> None:
-    assert render("# Section").startswith("<h2>")
+@pytest.mark.parametrize("top", ["#", "##", "###"])
+def test_body_headings_start_below_the_title_without_gaps(top: str) -> None:
+    html = render(f"{top} Section\n\n{top}# Part\n")
+    assert html.startswith("<h2>Section</h2>") and "<h3>Part</h3>" in html
