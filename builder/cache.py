@@ -7,9 +7,12 @@ read, or that another builder version wrote, is ignored and replaced.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import os
 import pickle
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +24,7 @@ Parsed = tuple[Article, list[Problem]]
 
 CACHE_DIR = ".warchive-cache"
 _FILE = "articles.pickle"
+_PUBLISHED = "published.json"
 
 
 def digest(text: str) -> str:
@@ -70,3 +74,52 @@ def save(site_dir: Path, cache: ParseCache) -> None:
         os.replace(temporary, folder / _FILE)
     except OSError:
         pass  # a read-only site still builds; it only builds without a cache
+
+
+def fingerprint(parts: Iterable[tuple[str, str | bytes]], options: str) -> str:
+    """One hash of every source file, the build options and the builder's own code."""
+    hasher = hashlib.blake2b(digest_size=16)
+    hasher.update(builder_version().encode() + b"\0" + options.encode() + b"\0")
+    for name, data in parts:
+        hasher.update(name.encode() + b"\0")
+        hasher.update(data if isinstance(data, bytes) else data.encode())
+        hasher.update(b"\0")
+    return hasher.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """What the last clean build into an output folder was made from."""
+
+    fingerprint: str
+    articles: int
+    files: int
+
+
+def published(site_dir: Path, out: Path) -> Published | None:
+    try:
+        record = json.loads((site_dir / CACHE_DIR / _PUBLISHED).read_text())
+        return Published(**record[str(out.resolve())])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remember_published(site_dir: Path, out: Path, record: Published | None) -> None:
+    """Records (or, with None, forgets) the build now published in `out`."""
+    path = site_dir / CACHE_DIR / _PUBLISHED
+    try:
+        records = json.loads(path.read_text())
+        assert isinstance(records, dict)
+    except (OSError, ValueError, AssertionError):
+        records = {}
+    if record is None:
+        records.pop(str(out.resolve()), None)
+    else:
+        records[str(out.resolve())] = dataclasses.asdict(record)
+    try:
+        path.parent.mkdir(exist_ok=True)
+        temporary = path.with_name(f"{_PUBLISHED}.{os.getpid()}")
+        temporary.write_text(json.dumps(records, sort_keys=True))
+        os.replace(temporary, path)
+    except OSError:
+        pass

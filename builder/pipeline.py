@@ -125,12 +125,14 @@ class Loaded:
 
 
 def load(site_dir: Path, drafts: bool = False, base_url: str | None = None,
-         use_cache: bool = True, strict: bool = False) -> Loaded:
-    """Reads and validates everything; raises ContentError with every problem found.
+         use_cache: bool = True, strict: bool = False,
+         read: tuple[Sources, list[Problem]] | None = None) -> Loaded:
+    """Reads (unless given what `read_sources` returned) and validates everything; raises
+    ContentError with every problem found.
 
     Warnings stop nothing unless `strict`; they are returned for the command to show.
     """
-    sources, problems = read_sources(site_dir)
+    sources, problems = read or read_sources(site_dir)
     settings, registries, subjects = _read_yaml(sources, problems)
     if base_url is not None:
         settings = dataclasses.replace(settings, base_url=base_url.rstrip("/") + "/")
@@ -231,7 +233,14 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
     """
     out = out or site_dir / "public"
     progress.stage("reading and checking content")
-    loaded = load(site_dir, drafts, base_url, strict=strict)
+    sources, problems = read_sources(site_dir)
+    options = repr((drafts, base_url, index, live_reload, strict))
+    stamp = cache.fingerprint(_source_parts(sources), options)
+    last = cache.published(site_dir, out)
+    if not problems and last and last.fingerprint == stamp and (out / publish.MARKER).exists():
+        return BuildResult(out, last.files, 0, last.articles, [])
+    cache.remember_published(site_dir, out, None)
+    loaded = load(site_dir, drafts, base_url, strict=strict, read=(sources, problems))
     publish.check_out_dir(out, site_dir)
     assets = (render.Output(path, data) for path, data in sorted(loaded.sources.assets.items()))
     outputs = render.render_site(loaded.site, loaded.sources.templates, live_reload)
@@ -250,8 +259,20 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
         raise
     finally:
         progress.done()
-    return BuildResult(out, staged.files, staged.written, len(loaded.site.entries),
-                       loaded.warnings)
+    result = BuildResult(out, staged.files, staged.written, len(loaded.site.entries),
+                         loaded.warnings)
+    if not loaded.warnings:
+        cache.remember_published(site_dir, out, cache.Published(stamp, result.articles,
+                                                                result.files))
+    return result
+
+
+def _source_parts(sources: Sources) -> Iterator[tuple[str, str | bytes]]:
+    yield from sources.articles
+    yield from sorted(sources.yaml.items())
+    yield from sorted(sources.templates.items())
+    yield from sorted(sources.assets.items())
+    yield "about", sources.about or ""
 
 
 def _chain(*streams: Iterator[render.Output]) -> Iterator[render.Output]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import shutil
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,39 @@ def test_a_removed_article_is_dropped_from_the_index(make_site: MakeSite) -> Non
     pipeline.build(site)
     entry = (site / "public/pagefind/pagefind-entry.json").read_text()
     assert '"page_count":4' in entry
+
+
+def test_an_unchanged_site_is_not_even_rendered_again(make_site: MakeSite,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_site(many_articles(3))
+    first = pipeline.build(site, index=False)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("rendered although nothing changed")
+
+    monkeypatch.setattr(pipeline.render, "render_site", refuse)
+    again = pipeline.build(site, index=False)
+    assert (again.written, again.files, again.articles) == (0, first.files, first.articles)
+
+
+@pytest.mark.parametrize("change", ["template", "setting", "option", "output removed"])
+def test_any_change_to_the_inputs_builds_again(make_site: MakeSite, change: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_site(many_articles(3))
+    pipeline.build(site, index=False)
+    rendered = []
+    real = pipeline.render.render_site
+    monkeypatch.setattr(pipeline.render, "render_site",
+                        lambda *a, **k: rendered.append(1) or real(*a, **k))
+    drafts = False
+    if change == "template":
+        page = site / "templates/404.html"
+        page.write_text(page.read_text().replace("Page not found", "Nothing here"))
+    elif change == "setting":
+        (site / "content/site.yaml").write_text("title: Renamed\n")
+    elif change == "option":
+        drafts = True
+    else:
+        shutil.rmtree(site / "public")
+    pipeline.build(site, index=False, drafts=drafts)
+    assert rendered == [1]
