@@ -21,6 +21,9 @@ from .registries import KINDS, SINGULAR, Registry, Subject, Term
 from .settings import Settings
 from .urls import Route, Urls, slugify
 
+PART_LIMIT = 4000
+"""Articles in one part of the search index at most: a larger year is split by month.
+Pagefind's memory grows with the pages of one index (about 0.28 MiB each)."""
 RELATED_BUDGET = 400
 """Articles looked at, at most, to find one article's related coverage."""
 
@@ -143,6 +146,21 @@ class Site:
     """Every source outlet, by name."""
     about_html: Markup | None = None
     """content/about.md rendered: how the archive is curated."""
+
+    def search_parts(self) -> list[tuple[str, tuple[Entry, ...]]]:
+        """The parts of the search index, newest first: a year each, or a month each for a
+        year of more than PART_LIMIT articles."""
+        parts = []
+        for year in self.archive:
+            if year.count <= PART_LIMIT:
+                parts.append((f"{year.year:04d}", tuple(e for m in year.months for e in m.entries)))
+            else:
+                parts += [(f"{m.year:04d}-{m.month:02d}", m.entries) for m in year.months]
+        return parts
+
+    def search_bundles(self) -> list[str]:
+        """Addresses of the search index's parts, newest first, for the search page."""
+        return [self.urls.file(f"pagefind/{name}/").href for name, _ in self.search_parts()]
 
     def neighbours(self, entry: Entry) -> tuple[Entry | None, Entry | None]:
         """The previous (older) and next (newer) article by date."""

@@ -248,11 +248,11 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
         outputs = progress.track(outputs, "rendering", render.count(loaded.site))
     language = loaded.site.settings.language
     try:
-        staged = publish.stage(_chain(outputs, assets), out, watch=search.INDEXED_MARK)
-        if index and not (search.is_current(out, staged, language)
-                          and publish.reuse(out, staged.path, search.FOLDER)):
-            progress.stage(f"indexing {staged.watched:,} articles for search")
-            search.index(staged.path, language)
+        staged = publish.stage(_chain(outputs, assets), out, watch=search.indexed_text)
+        if index:
+            parts = [search.Part(name, tuple(e.route.output for e in entries))
+                     for name, entries in loaded.site.search_parts()]
+            search.index_parts(staged, out, parts, language, progress)
         publish.swap(staged.path, out)
     except BaseException:
         publish.discard(out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -54,16 +54,17 @@ class Staged:
     written: int = 0
     """Files whose bytes differ from the published site's (the rest are hard links to it)."""
     changed: list[str] = field(default_factory=list)
-    """Output paths written afresh, whose bytes hold `watch` (e.g. the search-indexed pages)."""
-    watched: int = 0
-    """How many outputs hold `watch`, changed or not."""
+    """Output paths whose watched part changed (e.g. the text the search index holds)."""
 
 
-def stage(outputs: Iterable[Output], out: Path, watch: bytes = b"\0") -> Staged:
+def stage(outputs: Iterable[Output], out: Path,
+          watch: Callable[[bytes], bytes | None] = lambda data: None) -> Staged:
     """Writes every output into a fresh staging folder.
 
     A file whose bytes equal the published one is hard-linked to it instead of written,
-    so its modification time stays and deploy tools copy only what changed.
+    so its modification time stays and deploy tools copy only what changed. `watch` picks
+    the part of a file that matters to a later step (the search-indexed text): a written
+    file whose part differs from the published file's is listed in `changed`.
     """
     staged = Staged(staging_dir(out))
     if staged.path.exists():
@@ -77,15 +78,21 @@ def stage(outputs: Iterable[Output], out: Path, watch: bytes = b"\0") -> Staged:
         if relative.parent not in made:
             (staged.path / relative.parent).mkdir(parents=True, exist_ok=True)
             made.add(relative.parent)
-        watched = watch in output.data
         staged.files += 1
-        staged.watched += watched
         if not _link_unchanged(out / relative, staged.path / relative, output.data):
             (staged.path / relative).write_bytes(output.data)
             staged.written += 1
-            if watched:
+            part = watch(output.data)
+            if part is not None and part != _published_part(out / relative, watch):
                 staged.changed.append(output.path)
     return staged
+
+
+def _published_part(published: Path, watch: Callable[[bytes], bytes | None]) -> bytes | None:
+    try:
+        return watch(published.read_bytes())
+    except OSError:
+        return None
 
 
 def _link_unchanged(published: Path, target: Path, data: bytes) -> bool:

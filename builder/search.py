@@ -1,51 +1,102 @@
-"""Pagefind over the staging folder, so the published site never lacks its index."""
+"""Pagefind over the staging folder, so the published site never lacks its index.
+
+The index is built in parts, one per year (one per month for a year of more than
+`model.PART_LIMIT` articles): a part is rebuilt only when one of its pages changed, and
+no single Pagefind run holds more than a few thousand pages in memory. The search page
+queries every part and merges the results (templates/static/search.js).
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pagefind_bin import get_executable  # type: ignore[import-untyped]
 
-from .publish import Staged
+from .progress import QUIET, Progress
+from .publish import Staged, reuse, safe_relative
 
 FOLDER = "pagefind"
-INDEXED_MARK = b"data-pagefind-body"
+INDEXED_MARK = b"<article data-pagefind-body"
 """Pages holding this are the ones Pagefind indexes (the articles)."""
+
+
+def indexed_text(page: bytes) -> bytes | None:
+    """What Pagefind reads of a page: its <article data-pagefind-body> element (title, filters,
+    metadata and body are all inside it). None for a page that is not indexed."""
+    start = page.find(INDEXED_MARK)
+    if start < 0:
+        return None
+    end = page.find(b"</article>", start)
+    return page[start:end] if end >= 0 else page[start:]
+_SHADOW = ".search-parts"
 
 
 class SearchIndexError(Exception):
     """Pagefind failed; the old site stays published."""
 
 
-def index(staging: Path, language: str) -> None:
-    """Indexes the pages marked `data-pagefind-body` (the articles) into staging/pagefind/.
+@dataclass(frozen=True, slots=True)
+class Part:
+    name: str
+    """'2025', or '2025-03' for a month of a large year; its bundle is pagefind/<name>/."""
+    pages: tuple[str, ...]
+    """Output paths of the part's indexed pages."""
 
-    Every page goes into one index in the site's language: Pagefind would otherwise split
-    the index by each page's `lang`, and the search page would never find an article
-    written in another language. The cost is stemming: only the site language's.
+
+def index_parts(staged: Staged, out: Path, parts: Sequence[Part], language: str,
+                progress: Progress = QUIET) -> None:
+    """Each part's bundle: linked from the published site when none of its pages changed,
+    else built afresh."""
+    changed = set(staged.changed)
+    for number, part in enumerate(parts, 1):
+        folder = f"{FOLDER}/{part.name}"
+        if (not changed.intersection(part.pages)
+                and page_count(out / folder, language) == len(part.pages)
+                and reuse(out, staged.path, folder)):
+            continue
+        progress.stage(f"indexing search part {part.name} ({number}/{len(parts)}, "
+                       f"{len(part.pages):,} articles)")
+        index(staged.path, part, language)
+
+
+def index(staging: Path, part: Part, language: str) -> None:
+    """Indexes the part's pages into staging/pagefind/<part>/.
+
+    Pagefind reads a shadow folder holding only the part's pages (hard links, at their
+    own paths, so result URLs are right). Every page goes into the site's language:
+    Pagefind would otherwise split the index by each page's `lang`, and the search page
+    would never find an article written in another language; the cost is that only the
+    site language is stemmed.
     """
-    command = [str(get_executable()), "--site", str(staging), "--silent",
-               "--force-language", language]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    shadow = staging / _SHADOW / part.name
+    for page in part.pages:
+        target = shadow / safe_relative(page)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(staging / page, target)
+    command = [str(get_executable()), "--site", str(shadow), "--silent",
+               "--output-path", str(staging / FOLDER / part.name), "--force-language", language]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+    finally:
+        shutil.rmtree(staging / _SHADOW)
     if result.returncode != 0:
-        raise SearchIndexError(f"pagefind failed ({result.returncode}): "
+        raise SearchIndexError(f"pagefind failed on part {part.name} ({result.returncode}): "
                                f"{(result.stderr or result.stdout).strip()}")
 
 
-def is_current(out: Path, staged: Staged, language: str) -> bool:
-    """True when the published index already covers exactly the staged pages.
-
-    No indexed page was written afresh (every one is byte-identical to the published
-    copy), and the published index holds as many pages, in the same language.
-    """
-    if staged.changed:
-        return False
+def page_count(bundle: Path, language: str) -> int | None:
+    """Pages in a published bundle indexed in `language`; None when there is none."""
     try:
-        entry = json.loads((out / FOLDER / "pagefind-entry.json").read_text())
+        entry = json.loads((bundle / "pagefind-entry.json").read_text())
         languages = entry["languages"]
-        pages = sum(int(part["page_count"]) for part in languages.values())
+        if set(languages) != {language}:
+            return None
+        return sum(int(part["page_count"]) for part in languages.values())
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False
-    return set(languages) == {language} and pages == staged.watched
+        return None

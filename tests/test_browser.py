@@ -55,9 +55,9 @@ def page(browser: Any) -> Iterator[Any]:
 
 def results(page: Any, minimum: int = 1) -> list[str]:
     """Titles of the results shown, once at least `minimum` are there."""
-    page.wait_for_function("n => document.querySelectorAll('.pagefind-ui__result-link').length"
+    page.wait_for_function("n => document.querySelectorAll('.result-link').length"
                            " >= n", arg=minimum, timeout=10_000)
-    return [t.strip() for t in page.locator(".pagefind-ui__result-link").all_inner_texts()]
+    return [t.strip() for t in page.locator(".result-link").all_inner_texts()]
 
 
 def axe_violations(page: Any, url: str) -> list[tuple[str, str, list[Any]]]:
@@ -82,7 +82,7 @@ def test_a_rare_word_finds_its_article_first_and_the_click_opens_it(page: Any,
     search(page, origin, "Chornomorsk")
     assert results(page)[0] == "Grain ships leave Chornomorsk under escort"
     with page.expect_navigation() as navigation:
-        page.locator(".pagefind-ui__result-link").first.click()
+        page.locator(".result-link").first.click()
     assert navigation.value.status == 200
     assert page.locator("h1").inner_text() == "Grain ships leave Chornomorsk under escort"
     assert page.errors == []
@@ -99,15 +99,16 @@ def test_the_person_filter_narrows_to_articles_naming_that_person(page: Any,
                                                                   origin: str) -> None:
     search(page, origin, "report")
     assert len(results(page, 3)) == 3
-    person = page.locator(".pagefind-ui__filter-name", has_text="person")
+    page.locator("#search-filter-panel > summary").click()
+    person = page.locator("#search-filters summary", has_text="person")
     try:
         person.wait_for(timeout=15_000)
     except Exception as error:  # show what the reader would have seen
-        panel = page.locator("#search").inner_html()[:2000]
+        panel = page.locator("#search-filters").inner_html()[:2000]
         raise AssertionError(f"no person filter; errors {page.errors}; panel: {panel}") from error
     person.click()
     page.get_by_label("Volodymyr Zelensky").check()
-    page.wait_for_function("document.querySelectorAll('.pagefind-ui__result-link').length == 2")
+    page.wait_for_function("document.querySelectorAll('.result-link').length == 2")
     assert set(results(page, 2)) == {"Grain ships leave Chornomorsk under escort",
                                      "Drones strike the energy grid overnight"}
 
@@ -117,10 +118,13 @@ def test_newest_first_orders_by_date(page: Any, origin: str) -> None:
     assert results(page, 3) == ["Fighting resumes near Sudzha",
                                 "Drones strike the energy grid overnight",
                                 "Grain ships leave Chornomorsk under escort"]
-    with page.expect_navigation():
-        page.select_option("#search-sort", "oldest")
+    page.select_option("#search-sort", "oldest")
+    page.wait_for_function("document.querySelector('.result-link')?.textContent"
+                           ".startsWith('Grain')")
     assert "sort=oldest" in page.url and "q=report" in page.url
-    assert results(page, 3)[0] == "Grain ships leave Chornomorsk under escort"
+    assert results(page, 3) == ["Grain ships leave Chornomorsk under escort",
+                                "Drones strike the energy grid overnight",
+                                "Fighting resumes near Sudzha"]
 
 
 def test_the_home_search_box_lands_on_the_search_page(page: Any, origin: str) -> None:
@@ -144,7 +148,7 @@ def test_search_works_from_a_sub_path(browser: Any,
         search(page, origin, "Sudzha", path="/war/search/")
         assert results(page)[0] == "Fighting resumes near Sudzha"
         with page.expect_navigation() as navigation:
-            page.locator(".pagefind-ui__result-link").first.click()
+            page.locator(".result-link").first.click()
         assert navigation.value.status == 200 and page.url.startswith(origin + "/war/")
         page.close()
 
@@ -200,3 +204,12 @@ def test_the_preview_shows_a_broken_edit_in_the_page_then_reloads_when_fixed(
 def test_dark_mode_keeps_wcag_contrast(page: Any, origin: str, path: str) -> None:
     page.emulate_media(color_scheme="dark")
     assert axe_violations(page, origin + path) == []
+
+
+def test_filters_in_the_address_are_applied_on_load(page: Any, origin: str) -> None:
+    search(page, origin, "report", extra="&person=Volodymyr%20Zelensky&sort=newest")
+    page.wait_for_function("document.querySelectorAll('.result-link').length === 2")
+    assert results(page, 2) == ["Drones strike the energy grid overnight",
+                                "Grain ships leave Chornomorsk under escort"]
+    assert page.get_by_label("Volodymyr Zelensky").is_checked()
+    assert page.errors == []

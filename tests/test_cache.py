@@ -97,7 +97,7 @@ def test_a_no_change_rebuild_rewrites_nothing_and_keeps_the_index(make_site: Mak
 def test_an_edit_rewrites_its_pages_and_reindexes(make_site: MakeSite) -> None:
     site = make_site(many_articles(5))
     pipeline.build(site)
-    index_file = site / "public/pagefind/pagefind-entry.json"
+    index_file = site / "public/pagefind/2025/pagefind-entry.json"
     stamp = index_file.stat().st_mtime_ns
     (site / "content/articles/2025/01/a0.md").write_text(article("A changed title"))
     result = pipeline.build(site)
@@ -110,7 +110,7 @@ def test_a_removed_article_is_dropped_from_the_index(make_site: MakeSite) -> Non
     pipeline.build(site)
     (site / "content/articles/2025/01/a0.md").unlink()
     pipeline.build(site)
-    entry = (site / "public/pagefind/pagefind-entry.json").read_text()
+    entry = (site / "public/pagefind/2025/pagefind-entry.json").read_text()
     assert '"page_count":4' in entry
 
 
@@ -148,3 +148,18 @@ def test_any_change_to_the_inputs_builds_again(make_site: MakeSite, change: str,
         shutil.rmtree(site / "public")
     pipeline.build(site, index=False, drafts=drafts)
     assert rendered == [1]
+
+
+def test_an_edit_reindexes_only_its_year(make_site: MakeSite) -> None:
+    site = make_site({**many_articles(4),
+                      "content/articles/2024/06/old.md": article("Older news", "2024-06-01")})
+    pipeline.build(site)
+    parts = site / "public/pagefind"
+    assert sorted(p.name for p in parts.iterdir()) == ["2024", "2025"]
+    stamps = {p: p.stat().st_mtime_ns for p in parts.rglob("*") if p.is_file()}
+    (site / "content/articles/2025/01/a0.md").write_text(article("A changed title"))
+    pipeline.build(site)
+    after = {p: p.stat().st_mtime_ns for p in parts.rglob("*") if p.is_file()}
+    unchanged = {p.relative_to(parts).parts[0] for p in after if stamps.get(p) == after[p]}
+    rebuilt = {p.relative_to(parts).parts[0] for p in after if stamps.get(p) != after[p]}
+    assert "2024" in unchanged and "2024" not in rebuilt and "2025" in rebuilt
