@@ -8,7 +8,7 @@ mentioned place of the corpus and the least mentioned one (or --query). Per quer
 
 - page load -> first result: a fresh browser context navigates to /search/ and fills the
   query in one input event as soon as the box exists; milliseconds from navigation start
-  to the first `.pagefind-ui__result-link` in the page, and every byte fetched until the
+  to the first `.result-link` in the page, and every byte fetched until the
   network is idle again.
 - last keystroke -> first result, on a loaded page (network idle): the query typed at
   60 ms a key; bytes fetched from the first keystroke until the network is idle.
@@ -45,8 +45,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-INPUT = ".pagefind-ui__search-input"
-RESULT = ".pagefind-ui__result-link"
+INPUT = "#search-query"
+RESULT = ".result-link"
 KEY_DELAY_MS = 60
 PROBE = """
 window.__bench = {lastInput: null, firstResult: null};
@@ -120,7 +120,7 @@ def page_load_search(context: BrowserContext, url: str, query: str) -> tuple[Sam
     page.locator(INPUT).fill(query)
     wait_first_result(page)
     ms: float = page.evaluate("window.__bench.firstResult")
-    message = page.locator(".pagefind-ui__message").inner_text()
+    message = page.locator("#search-status").inner_text()
     page.wait_for_load_state("networkidle")
     found = re.search(r"[\d,]+", message)
     return Sample(ms, *traffic.since_mark()), int(found.group().replace(",", "")) if found else 0
@@ -212,7 +212,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rebuild", action="store_true", help="build the site even if present")
     args = parser.parse_args(argv)
     site, out = corpus_dir(args.size), out_dir(args.size, "warchive")
-    if args.rebuild or not (out / "pagefind" / "pagefind-entry.json").is_file():
+    if args.rebuild or not any((out / "pagefind").glob("*/pagefind-entry.json")):
         print(f"building {out}", flush=True)
         build_warchive(prepare_site(args.size), out)
     elif not (site / "content" / "places.yaml").is_file():

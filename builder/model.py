@@ -148,15 +148,28 @@ class Site:
     """content/about.md rendered: how the archive is curated."""
 
     def search_parts(self) -> list[tuple[str, tuple[Entry, ...]]]:
-        """The parts of the search index, newest first: a year each, or a month each for a
-        year of more than PART_LIMIT articles."""
-        parts = []
-        for year in self.archive:
+        """The parts of the search index, newest first, each a run of whole years (whole
+        months, in a year of more than PART_LIMIT articles) of at most PART_LIMIT articles.
+
+        Runs are gathered from the oldest year on, so new coverage, which lands in the
+        newest years, leaves the older parts as they were: their bundles are reused. Each
+        part costs the reader a download of Pagefind's wasm, so parts are few and large.
+        """
+        spans: list[tuple[str, tuple[Entry, ...]]] = []
+        for year in reversed(self.archive):
             if year.count <= PART_LIMIT:
-                parts.append((f"{year.year:04d}", tuple(e for m in year.months for e in m.entries)))
+                spans.append((f"{year.year:04d}", tuple(e for m in year.months
+                                                        for e in m.entries)))
             else:
-                parts += [(f"{m.year:04d}-{m.month:02d}", m.entries) for m in year.months]
-        return parts
+                spans += [(f"{m.year:04d}-{m.month:02d}", m.entries) for m in reversed(year.months)]
+        parts: list[tuple[str, tuple[Entry, ...]]] = []
+        for name, entries in spans:
+            if parts and len(parts[-1][1]) + len(entries) <= PART_LIMIT:
+                first = parts[-1][0].split("_")[0]
+                parts[-1] = (f"{first}_{name}", entries + parts[-1][1])
+            else:
+                parts.append((name, entries))
+        return parts[::-1]
 
     def search_bundles(self) -> list[str]:
         """Addresses of the search index's parts, newest first, for the search page."""

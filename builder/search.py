@@ -1,8 +1,9 @@
 """Pagefind over the staging folder, so the published site never lacks its index.
 
-The index is built in parts, one per year (one per month for a year of more than
-`model.PART_LIMIT` articles): a part is rebuilt only when one of its pages changed, and
-no single Pagefind run holds more than a few thousand pages in memory. The search page
+The index is built in parts, each a run of whole years (or months, for a year of more
+than `model.PART_LIMIT` articles) of at most PART_LIMIT articles: a part is rebuilt only
+when the indexed text of one of its pages changed, and no single Pagefind run holds
+more than a few thousand pages in memory. The search page
 queries every part and merges the results (templates/static/search.js).
 """
 
@@ -44,7 +45,8 @@ class SearchIndexError(Exception):
 @dataclass(frozen=True, slots=True)
 class Part:
     name: str
-    """'2025', or '2025-03' for a month of a large year; its bundle is pagefind/<name>/."""
+    """The span it covers: '2025', '2023_2024', or '2025-03' for a month of a large year;
+    its bundle is pagefind/<name>/."""
     pages: tuple[str, ...]
     """Output paths of the part's indexed pages."""
 

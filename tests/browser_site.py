@@ -8,8 +8,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
-from builder import pipeline
+from builder import model, pipeline
 
 from .conftest import article, write_site
 
@@ -44,7 +45,10 @@ def build_browser_site(root: Path, base_path: str = "/") -> Path:
     site = write_site(root / "src", ARTICLES)
     out = root / "www" / base_path.strip("/") if base_path.strip("/") else root / "www"
     out.parent.mkdir(parents=True, exist_ok=True)
-    pipeline.build(site, out=out, base_url=f"http://127.0.0.1{base_path}")
+    # One article per search part, so every browser test also proves that the search page
+    # merges parts into the order and filters of a single index.
+    with mock.patch.object(model, "PART_LIMIT", 1):
+        pipeline.build(site, out=out, base_url=f"http://127.0.0.1{base_path}")
     return root / "www"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from builder import cache, pipeline
+from builder import cache, model, pipeline
 
 from .conftest import MakeSite, article
 
@@ -150,7 +150,9 @@ def test_any_change_to_the_inputs_builds_again(make_site: MakeSite, change: str,
     assert rendered == [1]
 
 
-def test_an_edit_reindexes_only_its_year(make_site: MakeSite) -> None:
+def test_an_edit_reindexes_only_its_part(make_site: MakeSite,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model, "PART_LIMIT", 4)  # 2024 and 2025 cannot share a part
     site = make_site({**many_articles(4),
                       "content/articles/2024/06/old.md": article("Older news", "2024-06-01")})
     pipeline.build(site)

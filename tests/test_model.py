@@ -115,3 +115,19 @@ def test_an_undeclared_claim_subject_is_a_problem() -> None:
                              Settings())
     assert problems[0].line == 12 and "'losses'" in problems[0].hint
     assert "content/claims.yaml" in problems[0].hint
+
+
+def test_search_parts_gather_whole_years_from_the_oldest(
+        monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from builder import model
+
+    monkeypatch.setattr(model, "PART_LIMIT", 3)
+    articles = [make(f"a{i}", day) for i, day in enumerate(
+        ["2022-05-01", "2023-01-01", "2023-06-01", "2024-01-01", "2024-02-01", "2024-03-01",
+         "2024-04-01", "2025-01-01"])]
+    site, _ = build_site(articles, registries(), {}, Settings())
+    assert site
+    parts = [(name, len(entries)) for name, entries in site.search_parts()]
+    # 2024 is larger than a part, so it is cut by month; runs fill up from the oldest.
+    assert parts == [("2024-04_2025", 2), ("2024-01_2024-03", 3), ("2022_2023", 3)]
+    assert sum(n for _, n in parts) == len(articles)

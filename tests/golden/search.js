@@ -20,13 +20,16 @@ let shown = [];
 let searchNumber = 0;
 
 async function openParts() {
+  // Each part is its own module, worker and wasm: Pagefind 1.5's createInstance shares one
+  // worker between instances, and its wasm then failed ("memory access out of bounds")
+  // on the third search over four parts.
   const base = form.dataset.base;
   const bundles = form.dataset.bundles.split(" ").filter(Boolean);
   return Promise.all(bundles.map(async (bundle) => {
-    const pagefind = await import(bundle + "pagefind.js");
-    await pagefind.options({ baseUrl: base, excerptLength: 24 });
-    await pagefind.init();
-    return pagefind;
+    const part = await import(bundle + "pagefind.js");
+    await part.options({ baseUrl: base, excerptLength: 24 });
+    await part.init();
+    return part;
   }));
 }
 
