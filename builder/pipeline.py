@@ -242,29 +242,36 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
     cache.remember_published(site_dir, out, None)
     loaded = load(site_dir, drafts, base_url, strict=strict, read=(sources, problems))
     publish.check_out_dir(out, site_dir)
-    assets = (render.Output(path, data) for path, data in sorted(loaded.sources.assets.items()))
-    outputs = render.render_site(loaded.site, loaded.sources.templates, live_reload)
-    if progress.enabled:
-        outputs = progress.track(outputs, "rendering", render.count(loaded.site))
-    language = loaded.site.settings.language
-    try:
-        staged = publish.stage(_chain(outputs, assets), out, watch=search.indexed_text)
-        if index:
-            parts = [search.Part(name, tuple(e.route.output for e in entries))
-                     for name, entries in loaded.site.search_parts()]
-            search.index_parts(staged, out, parts, language, progress)
-        publish.swap(staged.path, out)
-    except BaseException:
-        publish.discard(out)
-        raise
-    finally:
-        progress.done()
+    staged = _publish(loaded, out, index, live_reload, progress)
     result = BuildResult(out, staged.files, staged.written, len(loaded.site.entries),
                          loaded.warnings)
     if not loaded.warnings:
         cache.remember_published(site_dir, out, cache.Published(stamp, result.articles,
                                                                 result.files))
     return result
+
+
+def _publish(loaded: Loaded, out: Path, index: bool, live_reload: str | None,
+             progress: Progress) -> publish.Staged:
+    """Renders into staging, indexes there, and swaps; on any failure the old site stays."""
+    site = loaded.site
+    assets = (render.Output(path, data) for path, data in sorted(loaded.sources.assets.items()))
+    outputs = render.render_site(site, loaded.sources.templates, live_reload)
+    if progress.enabled:
+        outputs = progress.track(outputs, "rendering", render.count(site))
+    try:
+        staged = publish.stage(_chain(outputs, assets), out, watch=search.indexed_text)
+        if index:
+            parts = [search.Part(name, tuple(e.route.output for e in entries))
+                     for name, entries in site.search_parts()]
+            search.index_parts(staged, out, parts, site.settings.language, progress)
+        publish.swap(staged.path, out)
+    except BaseException:
+        publish.discard(out)
+        raise
+    finally:
+        progress.done()
+    return staged
 
 
 def _source_parts(sources: Sources) -> Iterator[tuple[str, str | bytes]]:
