@@ -137,6 +137,7 @@ def load(site_dir: Path, drafts: bool = False, base_url: str | None = None,
     if base_url is not None:
         settings = dataclasses.replace(settings, base_url=base_url.rstrip("/") + "/")
     articles = _parse_articles(sources, problems, site_dir, use_cache)
+    sources.articles = []  # parsed now; at 100k articles the texts alone hold 600 MB
     problems += _check_templates(sources.templates)
     if any(strict or not p.warning for p in problems):
         raise ContentError(problems)
