@@ -8,8 +8,9 @@ The output folder and the parse cache are deleted first. The stages are those
 (`pipeline.load`, which reads them again, so its time here is load minus read; it parses
 on every core and writes the parse cache), render every page (`render.render_site`, kept
 in a list so that writing is timed alone), write the staging folder (`publish.stage`),
-Pagefind (`search.index`), swap (`publish.swap`). The builder's internals may move: a
-call that no longer fits stops the breakdown with a StageError naming the call.
+Pagefind (`search.index_parts`, every part), swap (`publish.swap`). The builder's
+internals may move: a call that no longer fits stops the breakdown with a StageError
+naming the call.
 """
 
 from __future__ import annotations
@@ -95,7 +96,9 @@ def stage_times(site: Path, out: Path) -> dict[str, Any]:
     staged, write = _call("publish.stage", publish.stage, outputs, out)
     staging, files = _staged(staged)
     language = loaded.site.settings.language
-    _, indexed = _call("search.index", search.index, staging, language)
+    parts = [search.Part(name, tuple(e.route.output for e in entries))
+             for name, entries in loaded.site.search_parts()]
+    _, indexed = _call("search.index_parts", search.index_parts, staged, out, parts, language)
     _, swapped = _call("publish.swap", publish.swap, staging, out)
     seconds = dict(zip(STAGES, (read, load - read, rendered, write, indexed, swapped),
                        strict=True))
