@@ -135,10 +135,10 @@ def parse_article(path: str, text: str, file_stem: str) -> tuple[Article | None,
     if isinstance(parts, Problem):
         return None, [parts]
     data, problems = frontmatter.load(parts.yaml_text, path, parts.yaml_first_line)
-    if problems:
-        return None, problems
+    if data is None and problems:
+        return None, problems  # the YAML did not parse: nothing more can be checked
     if not isinstance(data, YMap):
-        return None, [Problem(path, 2, "the front matter must be a mapping of fields")]
+        return None, problems or [Problem(path, 2, "the front matter must be a mapping of fields")]
     read = Fields(data, path, problems)
     read.only(ARTICLE_FIELDS)
     article = _article(read, file_stem, parts.body)

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlsplit
 
-from .frontmatter import YList, YMap
+from .frontmatter import REFUSED, YList, YMap
 from .problems import Problem, did_you_mean
 
 LANGUAGE_TAG = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
@@ -47,6 +47,8 @@ class Fields:
 
     def _get(self, key: str, required: bool) -> Any:
         value = self.mapping.get(key)
+        if value is REFUSED:
+            return None
         if value is None and required:
             self.problems.append(Problem(self.path, self.mapping.line,
                                          f"{self.where}missing required field {key!r}"))
@@ -144,6 +146,8 @@ class Fields:
         items = self.list_of(key)
         found = []
         for item, line in zip(items, items.item_lines, strict=True):
+            if item is REFUSED:
+                continue
             if isinstance(item, str) and item.strip():
                 found.append((item.strip(), line))
             else:
@@ -155,6 +159,8 @@ class Fields:
         items = self.list_of(key)
         found = []
         for item, line in zip(items, items.item_lines, strict=True):
+            if item is REFUSED:
+                continue
             if isinstance(item, YMap):
                 found.append(item)
             else:

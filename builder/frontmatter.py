@@ -29,6 +29,17 @@ _MAX_DEPTH = 32
 Scalar = str | int | float | bool | None | dt.date | dt.datetime
 
 
+class _Refused:
+    """Stands where a value was refused (a tag, an alias, an impossible date), so the
+    checks that follow neither report it again nor call it missing."""
+
+    def __repr__(self) -> str:
+        return "a refused value"
+
+
+REFUSED = _Refused()
+
+
 class YMap(dict[str, Any]):
     """A YAML mapping that remembers the line of each key."""
 
@@ -129,11 +140,11 @@ class _Walker:
     def value(self, node: Node, depth: int) -> Any:
         if id(node) in self.seen:
             self.found_alias = True
-            return None
+            return REFUSED
         self.seen.add(id(node))
         if depth > _MAX_DEPTH:
             self.refuse(node, f"YAML nested deeper than {_MAX_DEPTH} levels")
-            return None
+            return REFUSED
         if isinstance(node, ScalarNode):
             return self.scalar(node)
         if isinstance(node, SequenceNode) and node.tag == _TAG + "seq":
@@ -141,17 +152,17 @@ class _Walker:
         if isinstance(node, MappingNode) and node.tag == _TAG + "map":
             return self.mapping(node, depth)
         self.refuse(node, f"YAML tag {node.tag!r} is not allowed", "remove the '!' tag")
-        return None
+        return REFUSED
 
-    def scalar(self, node: ScalarNode) -> Scalar:
+    def scalar(self, node: ScalarNode) -> Scalar | _Refused:
         if node.tag not in _SCALAR_TAGS:
             self.refuse(node, f"YAML tag {node.tag!r} is not allowed", "remove the '!' tag")
-            return None
+            return REFUSED
         try:
-            value: Scalar = _CONSTRUCTOR.yaml_constructors[node.tag](_CONSTRUCTOR, node)
+            value: Scalar | _Refused = _CONSTRUCTOR.yaml_constructors[node.tag](_CONSTRUCTOR, node)
         except ValueError as error:
             self.refuse(node, f"impossible value {node.value!r}: {error}")
-            return None
+            return REFUSED
         return value
 
     def sequence(self, node: SequenceNode, depth: int) -> YList:
