@@ -80,7 +80,8 @@ def render_draft(draft: Draft) -> str:
     lines.append("# curator_note: how the date or anything uncertain was determined")
     lines += _figure_lines(draft.figures) + _claim_lines(draft.claims)
     lines += ["# updates:", "#   - date: YYYY-MM-DD", "#     note: what was corrected",
-              "lang: en", "draft: true", "---", draft.body.rstrip() + "\n"]
+              "# lang: uk    # only when it differs from the site's language",
+              "draft: true", "---", draft.body.rstrip() + "\n"]
     return "\n".join(lines)
 
 

@@ -50,9 +50,10 @@ def test_new_then_build_succeeds(make_site: MakeSite, capsys: pytest.CaptureFixt
     assert status == 0 and printed.endswith("2025/03/oleksandr-syrskyi-nova-operatsiia.md")
     data = front(path)
     assert data["draft"] is True and str(data["date"]) == "2025-03-01"
-    for field in ("title", "summary", "source", "people", "places", "topics", "lang"):
+    for field in ("title", "summary", "source", "people", "places", "topics"):
         assert field in data
-    for commented in ("# url:", "# archived_url:", "# claims:", "# updates:", "# figures:"):
+    for commented in ("# url:", "# archived_url:", "# claims:", "# updates:", "# figures:",
+                      "# lang:"):
         assert commented in path.read_text()
     assert main(["build", str(site), "--drafts"]) == 0
     assert (site / "public/articles/oleksandr-syrskyi-nova-operatsiia/index.html").exists()
