@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-
-from markupsafe import Markup
+import zlib
 
 from builder import frontmatter
 from builder.articles import Article, Mention, Source
@@ -30,7 +29,7 @@ def make(slug: str, day: str, people=(), places=(), topics=()):  # type: ignore[
                    published=dt.date.fromisoformat(day), summary="s", source=Source("Wire"),
                    people=mentions(people), places=mentions(places), topics=mentions(topics),
                    lang=None, draft=False, claims=(), updates=(), figures=(),
-                   curator_note=None, content_warning=None, body_html=Markup(""))
+                   curator_note=None, content_warning=None, body_zip=zlib.compress(b""))
 
 
 def test_entries_newest_first_and_aliases_resolve() -> None:
