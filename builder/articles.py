@@ -154,21 +154,23 @@ def parse_article(path: str, text: str, file_stem: str) -> tuple[Article | None,
 
 def _article(read: Fields, file_stem: str, body: str) -> Article | None:
     title = read.text("title", required=True)
-    published = read.date("date", required=True)
+    published = read.date("date", required=True, with_time=True)
     summary = read.text("summary", required=True)
     source = _source(read)
     slug = _slug(read, file_stem)
-    lang = read.language("lang")
+    # Every field is read before any verdict, so one mistake never hides another.
+    people, places, topics = (_mentions(read, kind) for kind in ("people", "places", "topics"))
+    lang, draft = read.language("lang"), read.boolean("draft", False)
+    claims, updates, figures = _claims(read), _updates(read), _figures(read)
+    note, warning = read.text("curator_note"), read.text("content_warning")
     if None in (title, published, summary, source, slug):
         return None
     assert title and published and summary and source and slug
     return Article(
         path=read.path, slug=slug, slug_line=read.mapping.line_of("slug"), title=title,
-        published=published, summary=summary, source=source,
-        people=_mentions(read, "people"), places=_mentions(read, "places"),
-        topics=_mentions(read, "topics"), lang=lang, draft=read.boolean("draft", False),
-        claims=_claims(read), updates=_updates(read), figures=_figures(read),
-        curator_note=read.text("curator_note"), content_warning=read.text("content_warning"),
+        published=published, summary=summary, source=source, people=people, places=places,
+        topics=topics, lang=lang, draft=draft, claims=claims, updates=updates, figures=figures,
+        curator_note=note, content_warning=warning,
         body_zip=zlib.compress(markdown.render(body).encode(), 6))
 
 

@@ -94,6 +94,17 @@ class Published:
     fingerprint: str
     articles: int
     files: int
+    marker: str
+    """Identity (inode, mtime) of the output's marker file after that build: any other
+    build into the folder, or a restored copy, replaces it."""
+
+
+def marker_identity(marker: Path) -> str:
+    try:
+        status = marker.stat()
+    except OSError:
+        return ""
+    return f"{status.st_ino}:{status.st_mtime_ns}"
 
 
 def published(site_dir: Path, out: Path) -> Published | None:

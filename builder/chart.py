@@ -62,6 +62,8 @@ def line_chart(observations: Sequence[Observation]) -> Chart:
     last = max(o[1] for o in observations)
     span = max((last - first).days, 1)
     top = _nice_ceiling(max(o[2] for o in observations))
+    lowest = min(o[2] for o in observations)
+    low = -_nice_ceiling(-lowest) if lowest < 0 else 0.0  # the axis includes 0
 
     def x(day: dt.date) -> float:
         if first == last:
@@ -69,7 +71,7 @@ def line_chart(observations: Sequence[Observation]) -> Chart:
         return LEFT + (WIDTH - LEFT - RIGHT) * (day - first).days / span
 
     def y(value: float) -> float:
-        return HEIGHT - BOTTOM - (HEIGHT - TOP - BOTTOM) * value / top
+        return HEIGHT - BOTTOM - (HEIGHT - TOP - BOTTOM) * (value - low) / (top - low)
 
     names = list(dict.fromkeys(o[0] for o in observations))
     series = tuple(
@@ -78,7 +80,8 @@ def line_chart(observations: Sequence[Observation]) -> Chart:
             for claimant, day, value in sorted(observations, key=lambda o: o[1])
             if claimant == name))
         for index, name in enumerate(names))
-    y_ticks = tuple(Tick(y(top * i / 4), f"{top * i / 4:,.0f}") for i in range(5))
+    steps = [low + (top - low) * i / 4 for i in range(5)]
+    y_ticks = tuple(Tick(y(value), format_number(value)) for value in steps)
     x_ticks = tuple(Tick(x(day), day.isoformat()) for day in _date_ticks(first, last))
     return Chart(WIDTH, HEIGHT, series, x_ticks, y_ticks)
 

@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 
@@ -29,7 +30,8 @@ def parser() -> argparse.ArgumentParser:
                        help="folder holding content/ and templates/ (default: .)")
     build.add_argument("--out", type=Path, help="output folder (default: SITE_DIR/public)")
     build.add_argument("--drafts", action="store_true", help="include articles with draft: true")
-    build.add_argument("--base-url", help="override base_url of site.yaml, e.g. for a preview")
+    build.add_argument("--base-url", type=_base_url,
+                       help="override base_url of site.yaml, e.g. for a preview")
     build.add_argument("--quiet", action="store_true", help="no progress line on a terminal")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check = commands.add_parser("check", help="validate everything, write nothing")
@@ -71,7 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     except jinja2.TemplateError as error:
         print(f"template error: {error}; nothing was published", file=sys.stderr)
         return EXIT_CONTENT
-    except (PublishError, SearchIndexError) as error:
+    except PublishError as error:
+        print(f"error: {error}; the published site is unchanged", file=sys.stderr)
+        return EXIT_USAGE
+    except SearchIndexError as error:
         print(f"error: {error}; the published site is unchanged", file=sys.stderr)
         return EXIT_CONTENT
     except ScaffoldError as error:
@@ -80,6 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _base_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"not an http(s) address: {text!r}")
+    return text
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -40,6 +40,11 @@ def _article(entry: Entry) -> dict[str, Any]:
     }
 
 
+def _cell(text: str) -> str:
+    """Text a spreadsheet would take for a formula (=, +, -, @) is quoted with a leading '."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def claims_csv(site: Site) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -48,9 +53,10 @@ def claims_csv(site: Site) -> bytes:
         subject = ledger.subject
         for row in ledger.rows:
             claim, article = row.claim, row.entry.article
-            writer.writerow([subject.slug, subject.label, subject.unit, claim.value,
-                             claim.wording or "", claim.claimed_by, row.claimant, claim.kind,
-                             claim.via or "", claim.as_of.isoformat(), row.entry.route.url,
-                             article.title, article.published.isoformat(),
-                             article.source.name])
+            texts = [subject.label, subject.unit, claim.wording or "", claim.claimed_by,
+                     row.claimant, claim.via or "", article.title, article.source.name]
+            label, unit, wording, claimed_by, claimant, via, title, source = map(_cell, texts)
+            writer.writerow([subject.slug, label, unit, claim.value, wording, claimed_by,
+                             claimant, claim.kind, via, claim.as_of.isoformat(),
+                             row.entry.route.url, title, article.published.isoformat(), source])
     return buffer.getvalue().encode()

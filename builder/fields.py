@@ -7,6 +7,7 @@ mistake (unknown key, missing key, wrong type, bad URL, impossible date) is word
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Collection
 from typing import Any
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 from .frontmatter import REFUSED, YList, YMap
 from .problems import Problem, did_you_mean
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 LANGUAGE_TAG = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
 _TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
                type(None): "nothing", dt.date: "a date", dt.datetime: "a date and time",
@@ -64,6 +66,10 @@ class Fields:
         value = self._get(key, required)
         if value is None or not self._typed(key, value, (str,), "text"):
             return None
+        if _CONTROL.search(value):
+            self.problem(key, f"{key!r} holds a control character, which feeds cannot carry",
+                         "remove it (a YAML escape such as \\v or \\x0b)")
+            return None
         if required and not value.strip():
             self.problem(key, f"{key!r} must not be empty")
             return None
@@ -96,10 +102,15 @@ class Fields:
         value = self._get(key, required)
         if value is None or not self._typed(key, value, (int, float), "a number"):
             return None
+        if not math.isfinite(value):
+            self.problem(key, f"{key!r} must be a finite number, not {value!r}")
+            return None
         return value  # type: ignore[no-any-return]
 
-    def date(self, key: str, required: bool = False) -> dt.date | None:
-        """A date, or a date and time with an offset (kept as a datetime)."""
+    def date(self, key: str, required: bool = False, with_time: bool = False,
+             ) -> dt.date | None:
+        """A date; with `with_time`, also a date and time with an offset (kept as a
+        datetime). Elsewhere a time is dropped: dates compare with dates only."""
         value = self._get(key, required)
         if value is None or not self._typed(key, value, (dt.date,), "a date (YYYY-MM-DD)"):
             return None
@@ -107,6 +118,8 @@ class Fields:
             self.problem(key, f"{key!r} has a time without an offset",
                          "add one, e.g. 2025-02-08T18:30:00+02:00, or give the date alone")
             return None
+        if isinstance(value, dt.datetime) and not with_time:
+            return value.date()
         return value  # type: ignore[no-any-return]
 
     def url(self, key: str, required: bool = False, schemes: Collection[str] = ("http", "https"),

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -38,6 +39,15 @@ def _link_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: O
     return self.renderToken(tokens, idx, options, env)
 
 
+def _image_as_link(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                   env: EnvType) -> str:
+    """Images are not embedded: one from another site would let it track every reader."""
+    token = tokens[idx]
+    src = escapeHtml(str(token.attrGet("src") or ""))
+    alt = escapeHtml(self.renderInlineAsText(token.children or [], options, env) or "image")
+    return f'<a href="{src}" rel="noopener noreferrer">Image: {alt}</a>'
+
+
 def _demote_headings(state: StateCore) -> None:
     """The page's title is its h1, so the body's highest heading becomes h2, whether the
     editor wrote '#' or '##', and the levels below it follow without a gap."""
@@ -53,6 +63,7 @@ def _make() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable("table").use(footnote_plugin)
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     md.add_render_rule("link_open", _link_open)
+    md.add_render_rule("image", _image_as_link)
     md.core.ruler.push("demote_headings", _demote_headings)
     return md
 

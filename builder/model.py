@@ -7,6 +7,7 @@ written, and returned as problems.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import heapq
 import math
 from collections import Counter, defaultdict
@@ -223,7 +224,7 @@ class Site:
         return heapq.nsmallest(limit, found, key=self.order.__getitem__)
 
     def most_covered(self, kind: str, limit: int) -> list[tuple[Term, int]]:
-        counted = [(t, len(self.coverage[t])) for t in self.terms(kind)]
+        counted = [(t, len(self.coverage[t])) for t in self.terms(kind) if self.coverage[t]]
         return sorted(counted, key=lambda tc: (-tc[1], tc[0].name.casefold()))[:limit]
 
     def co_terms(self, term: Term, limit: int) -> list[tuple[Term, int]]:
@@ -312,6 +313,12 @@ def _place_tree(places: Registry, coverage: dict[Term, list[Entry]],
     return {p: tuple(cs) for p, cs in children.items()}, parent
 
 
+def outlet_slug(name: str) -> str:
+    """The outlet's romanised name, or, for a script with no romanisation here (新华社),
+    a stable slug from its hash, so two such outlets never share a page."""
+    return slugify(name) or "source-" + hashlib.blake2b(name.encode(), digest_size=4).hexdigest()
+
+
 def claim_row(claim: Claim, entry: Entry, people: Registry) -> ClaimRow:
     person = people.find(claim.claimed_by)
     return ClaimRow(claim, entry, person.name if person else claim.claimed_by, person)
@@ -337,7 +344,7 @@ def _place(article: Article, registries: dict[str, Registry], subjects: dict[str
         if claim.subject not in subjects:
             problems.append(Problem(article.path, claim.line, f"unknown claim subject "
                                     f"{claim.subject!r}", _subject_hint(claim.subject, subjects)))
-    outlet = urls.sources(slugify(article.source.name) or "unnamed")
+    outlet = urls.sources(outlet_slug(article.source.name))
     return Entry(article, urls.article(article.slug), outlet, article.lang or settings.language,
                  resolved["people"], resolved["places"], resolved["topics"])
 

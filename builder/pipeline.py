@@ -238,7 +238,9 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
     options = repr((drafts, base_url, index, live_reload, strict))
     stamp = cache.fingerprint(_source_parts(sources), options)
     last = cache.published(site_dir, out)
-    if not problems and last and last.fingerprint == stamp and (out / publish.MARKER).exists():
+    marker = out / publish.MARKER
+    if (not problems and last and last.fingerprint == stamp
+            and last.marker == cache.marker_identity(marker)):
         return BuildResult(out, last.files, 0, last.articles, [])
     cache.remember_published(site_dir, out, None)
     loaded = load(site_dir, drafts, base_url, strict=strict, read=(sources, problems))
@@ -247,8 +249,8 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
     result = BuildResult(out, staged.files, staged.written, len(loaded.site.entries),
                          loaded.warnings)
     if not loaded.warnings:
-        cache.remember_published(site_dir, out, cache.Published(stamp, result.articles,
-                                                                result.files))
+        cache.remember_published(site_dir, out, cache.Published(
+            stamp, result.articles, result.files, cache.marker_identity(marker)))
     return result
 
 

@@ -70,11 +70,15 @@ def stage(outputs: Iterable[Output], out: Path,
     if staged.path.exists():
         shutil.rmtree(staged.path)
     staged.path.mkdir(parents=True)
-    if not _link_unchanged(out / MARKER, staged.path / MARKER, b""):
-        (staged.path / MARKER).write_bytes(b"")
+    (staged.path / MARKER).write_bytes(b"")  # always new: its identity marks this build
     made: set[PurePosixPath] = set()
+    seen = {PurePosixPath(MARKER)}
     for output in outputs:
         relative = safe_relative(output.path)
+        if relative in seen:
+            raise PublishError(f"two outputs would write {output.path!r} (a file in "
+                               "templates/static/ with the name of a generated page?)")
+        seen.add(relative)
         if relative.parent not in made:
             (staged.path / relative.parent).mkdir(parents=True, exist_ok=True)
             made.add(relative.parent)

@@ -126,11 +126,12 @@ def pages(site: Site) -> Iterator[Page]:
     yield from _provenance_pages(site)
     yield Page(site.urls.search(), "search.html", dict)
     yield Page(site.urls.file("404.html"), "404.html", dict)
-    yield _feed(site, site.urls.feed(), site.settings.title, site.entries)
+    yield _feed(site, site.urls.feed(), site.urls.home(), site.settings.title, site.entries)
     for kind in KINDS:
         for term in site.terms(kind):
             if site.coverage[term]:
-                yield _feed(site, site.term_feed(term), term.name, site.coverage[term])
+                yield _feed(site, site.term_feed(term), site.term_route(term), term.name,
+                            site.coverage[term])
 
 
 def _archive_pages(site: Site) -> Iterator[Page]:
@@ -166,11 +167,12 @@ def _ledger_context(ledger: Ledger) -> dict[str, Any]:
     return {"ledger": ledger, "chart": line_chart(points)}
 
 
-def _feed(site: Site, route: Route, title: str, entries: tuple[Entry, ...]) -> Page:
+def _feed(site: Site, route: Route, page: Route, title: str,
+          entries: tuple[Entry, ...]) -> Page:
     latest = entries[: site.settings.feed_articles]
     updated = max((e.last_changed for e in latest), default=None)
     return Page(route, "feed.xml", functools.partial(dict, feed_title=title, entries=latest,
-                                                     updated=updated))
+                                                     updated=updated, page_url=page.url))
 
 
 def _term_pages(site: Site, term: Term) -> Iterator[Page]:
