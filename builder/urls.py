@@ -110,5 +110,12 @@ class Urls:
     def feed(self) -> Route:
         return self.file("feed.xml")
 
+    @staticmethod
+    def map(coordinates: tuple[float, float]) -> str:
+        """The place on OpenStreetMap, marked, at a regional zoom."""
+        latitude, longitude = (f"{c:.5f}" for c in coordinates)
+        return (f"https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}"
+                f"#map=9/{latitude}/{longitude}")
+
     def stylesheet(self) -> Route:
         return self.file("style.css")
