@@ -8,6 +8,7 @@ read, or that another builder version wrote, is ignored and replaced.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -31,6 +32,7 @@ def digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+@functools.cache
 def builder_version() -> str:
     """A hash of the builder's own code: a changed parser never reuses an old parse."""
     hasher = hashlib.blake2b(digest_size=16)

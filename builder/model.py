@@ -232,11 +232,9 @@ class Site:
         counts = Counter(t for e in self.coverage[term] for t in e.terms if t is not term)
         return sorted(counts.items(), key=lambda tc: (-tc[1], tc[0].name.casefold()))[:limit]
 
-    def claims_in(self, entry: Entry) -> list[tuple[ClaimRow, Ledger | None]]:
-        """The article's claims, each with the series it belongs to."""
-        ledgers = {ledger.subject.slug: ledger for ledger in self.ledgers}
-        return [(claim_row(c, entry, self.registries["people"]), ledgers.get(c.subject))
-                for c in entry.article.claims]
+    def claims_in(self, entry: Entry) -> list[ClaimRow]:
+        """The article's claims, their claimants resolved (every subject is declared)."""
+        return [claim_row(c, entry, self.registries["people"]) for c in entry.article.claims]
 
     def related(self, entry: Entry, limit: int) -> list[Entry]:
         """Articles sharing the article's rarest terms; ties go to the newer.
