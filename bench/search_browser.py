@@ -1,8 +1,10 @@
 """Search on a built warchive site in headless Chromium: time to first result, bytes fetched.
 
     python bench/search_browser.py [--size 10000] [--runs 3] [--query WORDS ...] [--rebuild]
+                                   [--out BUILT_SITE]
 
-Serves the site built by bench/run.py (WORK/out-N/warchive; built here when missing) with
+Serves the site built by bench/run.py (WORK/out-N/warchive; built here when missing; or the
+site already built in --out, searched with the corpus's place names all the same) with
 Python's http.server on a free 127.0.0.1 port, opens /search/ and searches for the most
 mentioned place of the corpus and the least mentioned one (or --query). Per query:
 
@@ -15,17 +17,20 @@ mentioned place of the corpus and the least mentioned one (or --query). Per quer
 - the same for a second search in that page (after the other query, box cleared).
 
 Times come from the page's own clock (performance.now() at the last `input` event and
-when a MutationObserver first sees a result link); they include Pagefind UI's 300 ms
-debounce. Bytes are response bodies as sent (Playwright's request sizes; Pagefind's index
-files are compressed by Pagefind itself), including those a Web Worker fetches; requests
-answered from the browser cache are not counted (search.js rewrites the address on every
-keystroke and Chromium asks for the favicon again each time, from its cache).
+when a MutationObserver first sees a result link); they include search.js's 150 ms
+debounce. Bytes are response bodies as the server sent them (http.server sends them uncompressed;
+Pagefind's index files are compressed by Pagefind itself), counted by the server: they
+include what a Web Worker fetches and its own script, and leave out what the browser
+answered from its cache. "KB gzip" is what a server compressing text responses would send
+instead: each body of a textual type (HTML, CSS, JavaScript, JSON, WebAssembly) gzipped at
+level 6, the rest as sent.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import gzip
 import re
 import statistics
 import sys
@@ -36,10 +41,11 @@ from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from benchkit import BenchError, build_warchive, corpus_dir, out_dir, prepare_site
-from playwright.sync_api import BrowserContext, Page, Request, sync_playwright
+from playwright.sync_api import BrowserContext, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -68,39 +74,59 @@ class Sample:
     ms: float
     bytes: int
     requests: int
+    gzip_bytes: int
+
+
+COMPRESSIBLE = re.compile(r"text/|javascript|json|xml|wasm")
 
 
 class Traffic:
-    """Every request the context finished (pages and workers), counted from a mark."""
+    """Every response body the server sent, counted from a mark. Counted by the server, not
+    the browser: Chromium reports no body size for a Web Worker's own script (Pagefind's
+    pagefind-worker.js), and a request answered from the browser cache never reaches it."""
 
-    def __init__(self, context: BrowserContext) -> None:
-        self.finished: list[Request] = []
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, int]] = []
+        """(bytes as sent, bytes as a gzipping server would send them) per response."""
         self.start = 0
-        context.on("requestfinished", self._finished)
+        self.lock = threading.Lock()
 
-    def _finished(self, request: Request) -> None:
-        self.finished.append(request)
+    def record(self, body: bytes, content_type: str) -> None:
+        # Pagefind's index files (.pagefind, .pf_*) go out as application/octet-stream and
+        # are gzipped by Pagefind already; a server compresses textual types only.
+        packed = len(gzip.compress(body, 6)) if COMPRESSIBLE.search(content_type) else len(body)
+        with self.lock:
+            self.sent.append((len(body), min(packed, len(body))))
 
     def mark(self) -> None:
-        self.start = len(self.finished)
+        with self.lock:
+            self.start = len(self.sent)
 
-    def since_mark(self) -> tuple[int, int]:
-        bodies = [request.sizes()["responseBodySize"] for request in self.finished[self.start:]]
-        fetched = [size for size in bodies if size >= 0]  # negative: answered from the cache
-        return sum(fetched), len(fetched)
+    def since_mark(self) -> tuple[int, int, int]:
+        """Bytes as sent, responses, and bytes as a gzipping server would send them."""
+        with self.lock:
+            sent = self.sent[self.start:]
+        return sum(raw for raw, _ in sent), len(sent), sum(packed for _, packed in sent)
 
 
 @contextmanager
-def serve(root: Path) -> Iterator[str]:
-    class Quiet(SimpleHTTPRequestHandler):
+def serve(root: Path) -> Iterator[tuple[str, Traffic]]:
+    traffic = Traffic()
+
+    class Counting(SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=root))
+        def copyfile(self, source: Any, outputfile: Any) -> None:
+            body = source.read()
+            outputfile.write(body)
+            traffic.record(body, self.guess_type(urlsplit(self.path).path))
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Counting, directory=root))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://127.0.0.1:{server.server_address[1]}", traffic
     finally:
         server.shutdown()
         server.server_close()
@@ -113,9 +139,11 @@ def wait_first_result(page: Page) -> float:
     return probe["firstResult"] - probe["lastInput"]
 
 
-def page_load_search(context: BrowserContext, url: str, query: str) -> tuple[Sample, int]:
+def page_load_search(context: BrowserContext, traffic: Traffic, url: str,
+                     query: str) -> tuple[Sample, int]:
     """Fresh page: navigation start to first result; and the number of matches shown."""
-    traffic, page = Traffic(context), context.new_page()
+    page = context.new_page()
+    traffic.mark()
     page.goto(url, wait_until="commit")
     page.locator(INPUT).fill(query)
     wait_first_result(page)
@@ -139,9 +167,9 @@ def typed_search(page: Page, traffic: Traffic, query: str) -> Sample:
     return Sample(ms, *traffic.since_mark())
 
 
-def loaded_page_searches(context: BrowserContext, url: str, first: str,
+def loaded_page_searches(context: BrowserContext, traffic: Traffic, url: str, first: str,
                          second: str) -> tuple[Sample, Sample]:
-    traffic, page = Traffic(context), context.new_page()
+    page = context.new_page()
     page.goto(url, wait_until="networkidle")
     page.locator(INPUT).wait_for()
     return typed_search(page, traffic, first), typed_search(page, traffic, second)
@@ -152,7 +180,8 @@ SCENARIOS = ("page load -> first result (fresh browser)",
              "last keystroke -> first result, second search in that page")
 
 
-def measure(url: str, queries: list[str], runs: int) -> list[tuple[str, int, str, Sample]]:
+def measure(url: str, traffic: Traffic, queries: list[str],
+            runs: int) -> list[tuple[str, int, str, Sample]]:
     samples: dict[tuple[str, str], list[Sample]] = {}
     matches: dict[str, int] = {}
     with sync_playwright() as playwright:
@@ -161,10 +190,10 @@ def measure(url: str, queries: list[str], runs: int) -> list[tuple[str, int, str
             for i, query in enumerate(queries):
                 other = queries[i - 1] if len(queries) > 1 else query
                 with fresh(browser) as context:
-                    sample, matches[query] = page_load_search(context, url, query)
+                    sample, matches[query] = page_load_search(context, traffic, url, query)
                     samples.setdefault((query, SCENARIOS[0]), []).append(sample)
                 with fresh(browser) as context:
-                    one, two = loaded_page_searches(context, url, other, query)
+                    one, two = loaded_page_searches(context, traffic, url, other, query)
                     samples.setdefault((other, SCENARIOS[1]), []).append(one)
                     samples.setdefault((query, SCENARIOS[2]), []).append(two)
         browser.close()
@@ -186,7 +215,8 @@ def fresh(browser: Any) -> Iterator[BrowserContext]:
 def median(samples: list[Sample]) -> Sample:
     return Sample(statistics.median(s.ms for s in samples),
                   int(statistics.median(s.bytes for s in samples)),
-                  int(statistics.median(s.requests for s in samples)))
+                  int(statistics.median(s.requests for s in samples)),
+                  int(statistics.median(s.gzip_bytes for s in samples)))
 
 
 def default_queries(site: Path) -> list[str]:
@@ -197,10 +227,12 @@ def default_queries(site: Path) -> list[str]:
 
 def table(rows: list[tuple[str, int, str, Sample]], size: int, runs: int) -> str:
     lines = [f"Search in Chromium, {size:,}-article warchive site, median of {runs} run(s)", "",
-             "| query (matches) | what | to first result, ms | KB fetched | requests |",
-             "|---|---|---:|---:|---:|"]
+             "| query (matches) | what | to first result, ms | KB fetched | KB gzip "
+             "| requests |",
+             "|---|---|---:|---:|---:|---:|"]
     lines += [f"| {query} ({found:,}) | {scenario} | {s.ms:.0f} | {s.bytes / 1000:.0f} "
-              f"| {s.requests} |" for query, found, scenario, s in rows]
+              f"| {s.gzip_bytes / 1000:.0f} | {s.requests} |"
+              for query, found, scenario, s in rows]
     return "\n".join(lines)
 
 
@@ -210,16 +242,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--query", action="append", help="a query (repeatable)")
     parser.add_argument("--rebuild", action="store_true", help="build the site even if present")
+    parser.add_argument("--out", type=Path, help="search this built site instead (not rebuilt)")
     args = parser.parse_args(argv)
-    site, out = corpus_dir(args.size), out_dir(args.size, "warchive")
-    if args.rebuild or not any((out / "pagefind").glob("*/pagefind-entry.json")):
+    site, out = corpus_dir(args.size), args.out or out_dir(args.size, "warchive")
+    if args.out and not any((out / "pagefind").glob("*/pagefind-entry.json")):
+        raise BenchError(f"{out} holds no built search index")
+    if not args.out and (args.rebuild
+                         or not any((out / "pagefind").glob("*/pagefind-entry.json"))):
         print(f"building {out}", flush=True)
         build_warchive(prepare_site(args.size), out)
     elif not (site / "content" / "places.yaml").is_file():
         prepare_site(args.size)  # the corpus, for its place names
     queries = args.query or default_queries(site)
-    with serve(out) as root:
-        rows = measure(f"{root}/search/", queries, args.runs)
+    with serve(out) as (root, traffic):
+        rows = measure(f"{root}/search/", traffic, queries, args.runs)
     print(table(rows, args.size, args.runs))
     return 0
 

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from .browser_site import build_browser_site, serve
-from .conftest import IN_CI, ROOT
+from builder import pipeline
+
+from .browser_site import ARTICLES, build_browser_site, serve
+from .conftest import IN_CI, ROOT, write_site
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -213,3 +215,67 @@ def test_filters_in_the_address_are_applied_on_load(page: Any, origin: str) -> N
                                 "Grain ships leave Chornomorsk under escort"]
     assert page.get_by_label("Volodymyr Zelensky").is_checked()
     assert page.errors == []
+
+
+@pytest.fixture(scope="module")
+def one_index_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same articles indexed as a single Pagefind bundle (the fixture site has one
+    bundle an article): what the search page must answer over the merged parts."""
+    root = tmp_path_factory.mktemp("one-index")
+    pipeline.build(write_site(root / "src", ARTICLES), out=root / "www",
+                   base_url="http://127.0.0.1/")
+    with serve(root / "www") as url:
+        yield url
+
+
+def bundles(page: Any) -> list[str]:
+    return str(page.locator("#search").get_attribute("data-bundles")).split()
+
+
+def answer(page: Any, origin: str, address: str) -> tuple[str, list[str], list[str]]:
+    """What a reader sees once the search at `address` has settled, with the filters open:
+    the status, the titles listed (in order) and every filter value with its count."""
+    page.goto(f"{origin}/search/{address}")
+    if not page.locator("#search-filter-panel").evaluate("panel => panel.open"):
+        page.locator("#search-filter-panel > summary").click()
+    page.wait_for_function("""() => {
+        const found = /^(\\d+) article/.exec(document.querySelector('#search-status').textContent);
+        return found && document.querySelectorAll('.result-link').length
+            === Math.min(Number(found[1]), 10) && document.querySelector('#search-filters label');
+    }""", timeout=10_000)
+    page.wait_for_load_state("networkidle")
+    labels = page.locator("#search-filters label").evaluate_all(
+        "labels => labels.map(label => label.textContent)")
+    return page.locator("#search-status").inner_text(), results(page), labels
+
+
+@pytest.mark.parametrize("address", [
+    "?q=report", "?q=report&sort=newest", "?q=report&sort=oldest", "?q=Zelenskiy",
+    "?q=report&sort=oldest&person=Volodymyr%20Zelensky", "?year=2025&sort=newest",
+    "?q=report&place=Ukraine"])
+def test_parts_answer_as_one_index_would(page: Any, origin: str, one_index_origin: str,
+                                         address: str) -> None:
+    """Same articles, counts of every filter value and date order. Not the same order by
+    best match: Pagefind scores a page against its own bundle's statistics (pages holding
+    the word, average length), which differ between a part and the whole archive."""
+    merged = answer(page, origin, address)
+    assert len(bundles(page)) == 4
+    single = answer(page, one_index_origin, address)
+    assert len(bundles(page)) == 1
+    if "sort=" not in address:
+        merged, single = [(status, sorted(titles), labels)
+                          for status, titles, labels in (merged, single)]
+    assert merged == single
+    assert page.errors == []
+
+
+def test_one_pagefind_and_one_wasm_serve_every_part(page: Any, origin: str) -> None:
+    fetched: list[str] = []
+    page.on("requestfinished", lambda request: fetched.append(request.url))
+    search(page, origin, "report")
+    results(page, 3)
+    page.wait_for_load_state("networkidle")
+    names = [url.split("?")[0].rsplit("/", 1)[1] for url in fetched if "/pagefind/" in url]
+    assert len([name for name in names if name.endswith(".pf_meta")]) == len(bundles(page)) == 4
+    assert sorted(name for name in names if name.endswith((".js", ".pagefind"))) == [
+        "pagefind.js", "wasm.en.pagefind"], "one module and one wasm for all parts, no worker"
