@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import zlib
 from dataclasses import dataclass
@@ -100,6 +101,8 @@ class Figure:
 @dataclass(frozen=True, slots=True)
 class Article:
     path: str
+    digest: str
+    """Of the file's text (`digest`): what caches and page keys know this version by."""
     slug: str
     slug_line: int
     title: str
@@ -133,6 +136,10 @@ class Article:
         return published.date() if isinstance(published, dt.datetime) else published
 
 
+def digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
 def parse_article(path: str, text: str, file_stem: str) -> tuple[Article | None, list[Problem]]:
     if not text.strip():
         return None, [Problem(path, 1, "the file is empty",
@@ -147,12 +154,12 @@ def parse_article(path: str, text: str, file_stem: str) -> tuple[Article | None,
         return None, problems or [Problem(path, 2, "the front matter must be a mapping of fields")]
     read = Fields(data, path, problems)
     read.only(ARTICLE_FIELDS)
-    article = _article(read, file_stem, parts.body)
+    article = _article(read, file_stem, parts.body, digest(text))
     stopped = any(not p.warning for p in problems)
     return (None if stopped else article), problems
 
 
-def _article(read: Fields, file_stem: str, body: str) -> Article | None:
+def _article(read: Fields, file_stem: str, body: str, text_digest: str) -> Article | None:
     title = read.text("title", required=True)
     published = read.date("date", required=True, with_time=True)
     summary = read.text("summary", required=True)
@@ -167,10 +174,10 @@ def _article(read: Fields, file_stem: str, body: str) -> Article | None:
         return None
     assert title and published and summary and source and slug
     return Article(
-        path=read.path, slug=slug, slug_line=read.mapping.line_of("slug"), title=title,
-        published=published, summary=summary, source=source, people=people, places=places,
-        topics=topics, lang=lang, draft=draft, claims=claims, updates=updates, figures=figures,
-        curator_note=note, content_warning=warning,
+        path=read.path, digest=text_digest, slug=slug, slug_line=read.mapping.line_of("slug"),
+        title=title, published=published, summary=summary, source=source, people=people,
+        places=places, topics=topics, lang=lang, draft=draft, claims=claims, updates=updates,
+        figures=figures, curator_note=note, content_warning=warning,
         body_zip=zlib.compress(markdown.render(body).encode(), 6))
 
 

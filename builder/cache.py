@@ -26,10 +26,8 @@ Parsed = tuple[Article, list[Problem]]
 CACHE_DIR = ".warchive-cache"
 _FILE = "articles.pickle"
 _PUBLISHED = "published.json"
-
-
-def digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+_PAGE_KEYS = "pages.json"
+_RELATED = "related.json"
 
 
 @functools.cache
@@ -119,20 +117,63 @@ def published(site_dir: Path, out: Path) -> Published | None:
 
 def remember_published(site_dir: Path, out: Path, record: Published | None) -> None:
     """Records (or, with None, forgets) the build now published in `out`."""
-    path = site_dir / CACHE_DIR / _PUBLISHED
+    _update_record(site_dir / CACHE_DIR / _PUBLISHED, str(out.resolve()),
+                   None if record is None else dataclasses.asdict(record))
+
+
+def _update_record(path: Path, name: str, record: object) -> None:
+    """Sets (None: removes) one output folder's record in a JSON file of the cache."""
     try:
         records = json.loads(path.read_text())
         assert isinstance(records, dict)
     except (OSError, ValueError, AssertionError):
         records = {}
     if record is None:
-        records.pop(str(out.resolve()), None)
+        records.pop(name, None)
     else:
-        records[str(out.resolve())] = dataclasses.asdict(record)
+        records[name] = record
+    _write_json(path, records)
+
+
+def _write_json(path: Path, data: object) -> None:
+    """Written to a temporary file and renamed, so an interrupted write leaves no half file;
+    a cache that cannot be written is only a slower next build."""
     try:
         path.parent.mkdir(exist_ok=True)
-        temporary = path.with_name(f"{_PUBLISHED}.{os.getpid()}")
-        temporary.write_text(json.dumps(records, sort_keys=True))
+        temporary = path.with_name(f"{path.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(data, sort_keys=True))
         os.replace(temporary, path)
     except OSError:
         pass
+
+
+def page_keys(site_dir: Path, out: Path, marker: Path) -> dict[str, str]:
+    """The keys of the pages published in `out` (`pagekeys`), if `out` still holds the
+    build they were recorded with (its `marker` is the same file); else none."""
+    try:
+        record = json.loads((site_dir / CACHE_DIR / _PAGE_KEYS).read_text())[str(out.resolve())]
+        if not record["marker"] or record["marker"] != marker_identity(marker):
+            return {}
+        keys = record["keys"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return keys if isinstance(keys, dict) else {}
+
+
+def remember_page_keys(site_dir: Path, out: Path, marker: Path, keys: dict[str, str]) -> None:
+    """Records the keys of the pages now published in `out`."""
+    _update_record(site_dir / CACHE_DIR / _PAGE_KEYS, str(out.resolve()),
+                   {"marker": marker_identity(marker), "keys": keys})
+
+
+def related_memo(site_dir: Path) -> dict[str, tuple[str, list[str]]]:
+    """The last build's related-coverage lists (`related.Memo`), or none."""
+    try:
+        memo = json.loads((site_dir / CACHE_DIR / _RELATED).read_text())
+    except (OSError, ValueError):
+        return {}
+    return memo if isinstance(memo, dict) else {}
+
+
+def remember_related(site_dir: Path, memo: dict[str, tuple[str, list[str]]]) -> None:
+    _write_json(site_dir / CACHE_DIR / _RELATED, memo)

@@ -255,8 +255,11 @@ class Site:
                 scores[other] += weight
             budget -= len(coverage)
         scores.pop(entry, None)
+        if len(scores) > limit:  # only the candidates that can make the cut are ranked
+            cut = heapq.nlargest(limit, scores.values())[-1]
+            scores = {e: score for e, score in scores.items() if score >= cut}
         order = self.order
-        best = heapq.nsmallest(limit, scores.items(), key=lambda es: (-es[1], order[es[0]]))
+        best = sorted(scores.items(), key=lambda es: (-es[1], order[es[0]]))[:limit]
         return [e for e, _ in best]
 
 

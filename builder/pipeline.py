@@ -14,9 +14,9 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import cache, frontmatter, markdown, parallel, publish, render, search
-from .articles import Article, parse_article
-from .model import Site, build_site
+from . import cache, frontmatter, markdown, parallel, publish, related, render, search
+from .articles import Article, digest, parse_article
+from .model import Entry, Site, build_site
 from .problems import ContentError, Problem
 from .progress import QUIET, Progress
 from .registries import KINDS, Registry, Subject, read_registry, read_subjects
@@ -172,7 +172,7 @@ def _parse_articles(sources: Sources, problems: list[Problem], site_dir: Path,
                     use_cache: bool) -> list[Article]:
     """Every article, from the cache when its text is unchanged, else parsed on all cores."""
     old = cache.load(site_dir) if use_cache else cache.ParseCache(cache.builder_version())
-    digests = {path: cache.digest(text) for path, text in sources.articles}
+    digests = {path: digest(text) for path, text in sources.articles}
     parsed = {path: hit for path, _ in sources.articles
               if (hit := old.get(path, digests[path])) is not None}
     missing = [(path, text) for path, text in sources.articles if path not in parsed]
@@ -245,7 +245,18 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
     cache.remember_published(site_dir, out, None)
     loaded = load(site_dir, drafts, base_url, strict=strict, read=(sources, problems))
     publish.check_out_dir(out, site_dir)
-    staged = _publish(loaded, out, index, live_reload, progress)
+    progress.stage("ranking related coverage")
+    lists, memo = related.related_lists(loaded.site, cache.related_memo(site_dir),
+                                        cache.builder_version())
+    prior = Prior(cache.fingerprint(_shared_parts(loaded.sources), options),
+                  cache.page_keys(site_dir, out, marker), lists)
+    try:
+        staged = _publish(loaded, out, index, live_reload, progress, prior)
+    except publish.KeptFileMissing:
+        staged = _publish(loaded, out, index, live_reload, progress,
+                          dataclasses.replace(prior, page_keys={}))
+    cache.remember_page_keys(site_dir, out, marker, staged.keys)
+    cache.remember_related(site_dir, memo)
     result = BuildResult(out, staged.files, staged.written, len(loaded.site.entries),
                          loaded.warnings)
     if not loaded.warnings:
@@ -254,12 +265,25 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class Prior:
+    """What a build takes from the builds before it."""
+
+    base: str
+    """This build's key for every page (`pagekeys`): all sources but the articles."""
+    page_keys: dict[str, str]
+    """The published pages' keys: a page whose key is unchanged is not rendered again."""
+    related: dict[Entry, list[Entry]]
+    """Each article's related coverage, reused where its inputs are unchanged."""
+
+
 def _publish(loaded: Loaded, out: Path, index: bool, live_reload: str | None,
-             progress: Progress) -> publish.Staged:
+             progress: Progress, prior: Prior) -> publish.Staged:
     """Renders into staging, indexes there, and swaps; on any failure the old site stays."""
     site = loaded.site
     assets = (render.Output(path, data) for path, data in sorted(loaded.sources.assets.items()))
-    outputs = render.render_site(site, loaded.sources.templates, live_reload)
+    outputs = render.render_site(site, loaded.sources.templates, live_reload, prior.base,
+                                 prior.page_keys, prior.related)
     if progress.enabled:
         outputs = progress.track(outputs, "rendering", render.count(site))
     try:
@@ -279,6 +303,11 @@ def _publish(loaded: Loaded, out: Path, index: bool, live_reload: str | None,
 
 def _source_parts(sources: Sources) -> Iterator[tuple[str, str | bytes]]:
     yield from sources.articles
+    yield from _shared_parts(sources)
+
+
+def _shared_parts(sources: Sources) -> Iterator[tuple[str, str | bytes]]:
+    """Every source but the articles: what any page may depend on."""
     yield from sorted(sources.yaml.items())
     yield from sorted(sources.templates.items())
     yield from sorted(sources.assets.items())

@@ -24,6 +24,11 @@ class PublishError(Exception):
     """The output folder cannot be used; nothing was written."""
 
 
+class KeptFileMissing(PublishError):
+    """A page left unrendered, as its published copy was current, is gone from the
+    published site (deleted by hand?): the build must render every page."""
+
+
 def staging_dir(out: Path) -> Path:
     return out.parent / f".{out.name}.staging"
 
@@ -55,6 +60,8 @@ class Staged:
     """Files whose bytes differ from the published site's (the rest are hard links to it)."""
     changed: list[str] = field(default_factory=list)
     """Output paths whose watched part changed (e.g. the text the search index holds)."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """Output path to page key (`pagekeys`), for every output that has one."""
 
 
 def stage(outputs: Iterable[Output], out: Path,
@@ -62,7 +69,8 @@ def stage(outputs: Iterable[Output], out: Path,
     """Writes every output into a fresh staging folder.
 
     A file whose bytes equal the published one is hard-linked to it instead of written,
-    so its modification time stays and deploy tools copy only what changed. `watch` picks
+    so its modification time stays and deploy tools copy only what changed; so is an
+    output without data (a page not rendered again, as its key is unchanged). `watch` picks
     the part of a file that matters to a later step (the search-indexed text): a written
     file whose part differs from the published file's is listed in `changed`.
     """
@@ -83,13 +91,24 @@ def stage(outputs: Iterable[Output], out: Path,
             (staged.path / relative.parent).mkdir(parents=True, exist_ok=True)
             made.add(relative.parent)
         staged.files += 1
-        if not _link_unchanged(out / relative, staged.path / relative, output.data):
+        if output.key is not None:
+            staged.keys[output.path] = output.key
+        if output.data is None:
+            _keep(out / relative, staged.path / relative)
+        elif not _link_unchanged(out / relative, staged.path / relative, output.data):
             (staged.path / relative).write_bytes(output.data)
             staged.written += 1
             part = watch(output.data)
             if part is not None and part != _published_part(out / relative, watch):
                 staged.changed.append(output.path)
     return staged
+
+
+def _keep(published: Path, target: Path) -> None:
+    try:
+        os.link(published, target)
+    except OSError as error:
+        raise KeptFileMissing(f"{published} is no longer there to keep: {error}") from error
 
 
 def _published_part(published: Path, watch: Callable[[bytes], bytes | None]) -> bytes | None:

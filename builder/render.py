@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from . import export, markdown, parallel, structured
+from . import export, markdown, pagekeys, parallel, structured
 from .chart import format_number, line_chart
 from .model import Entry, Ledger, Site
 from .registries import KINDS, SINGULAR, Term
@@ -22,7 +22,10 @@ from .urls import Route
 class Output:
     path: str
     """Relative to the output folder; decided by a `Route`."""
-    data: bytes
+    data: bytes | None
+    """None when the published file is current (its page key is unchanged): it is kept."""
+    key: str | None = None
+    """The page's key (`pagekeys`); None for a file that has none (assets, exports)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,18 +87,54 @@ class Page:
     context: Callable[[], dict[str, Any]]
 
 
-def render_site(site: Site, templates: Mapping[str, str],
-                live_reload: str | None = None) -> Iterator[Output]:
+class Globals:
+    """What every template sees as `site`: the settings, the addresses and what the YAML
+    files declare, nothing made from the articles. Whatever a page shows of the articles
+    comes in its context, which its key covers (`pagekeys`)."""
+
+    __slots__ = ("about_html", "settings", "subjects", "urls")
+
+    def __init__(self, site: Site) -> None:
+        self.settings, self.urls = site.settings, site.urls
+        self.subjects, self.about_html = site.subjects, site.about_html
+
+    def term_route(self, term: Term, page: int = 1) -> Route:
+        return self.urls.term(term.kind, term.slug, page)
+
+    def term_feed(self, term: Term) -> Route:
+        return self.urls.term_feed(term.kind, term.slug)
+
+    def news_article_json(self, entry: Entry) -> Markup:
+        return structured.script_json(structured.news_article(self.settings, self.urls, entry))
+
+
+def render_site(site: Site, templates: Mapping[str, str], live_reload: str | None = None,
+                base: str = "", published: Mapping[str, str] | None = None,
+                related: Mapping[Entry, Sequence[Entry]] | None = None) -> Iterator[Output]:
+    """Every page, feed and export. A page whose key, made with `base` (the build's key,
+    `pagekeys`), equals its key in `published` (the published site's page keys) is not
+    rendered: its Output has no data. Keys are made here, as few pages are usually left
+    to render: the worker processes get only those. `related` holds each entry's related
+    coverage when it was worked out beforehand (`related.related_lists`)."""
     env = environment(templates, live_reload)
-    listed = list(pages(site))
+    shared = Globals(site)
+    listed = list(pages(site, related))
+    published = published or {}
+    keys = [pagekeys.page_key(base, page.template, page.route.output, page.context())
+            for page in listed]
+    stale = [index for index, page in enumerate(listed)
+             if published.get(page.route.output) != keys[index]]
 
-    def render_one(index: int) -> Output:
+    def render_one(index: int) -> bytes:
         page = listed[index]
-        text = env.get_template(page.template).render(site=site, route=page.route,
-                                                      **page.context())
-        return Output(page.route.output, text.encode())
+        return env.get_template(page.template).render(
+            site=shared, route=page.route, **page.context()).encode()
 
-    yield from parallel.ordered_map(render_one, list(range(len(listed))))
+    rendered = parallel.ordered_map(render_one, stale)  # in the order of `stale`
+    to_render = set(stale)
+    for index, page in enumerate(listed):
+        data = next(rendered) if index in to_render else None
+        yield Output(page.route.output, data, keys[index])
     sitemap = [p.route for p in listed if p.template.endswith(".html") and p.template != "404.html"]
     sitemap_route = site.urls.file("sitemap.xml")
     yield Output(sitemap_route.output,
@@ -111,20 +150,24 @@ def count(site: Site) -> int:
     return sum(1 for _ in pages(site)) + 4
 
 
-def pages(site: Site) -> Iterator[Page]:
+def pages(site: Site, related: Mapping[Entry, Sequence[Entry]] | None = None,
+          ) -> Iterator[Page]:
     """Every page and feed, in a stable order."""
     settings = site.settings
-    yield Page(site.urls.home(), "home.html",
-               lambda: {"latest": site.entries[: settings.home_articles]})
+    yield Page(site.urls.home(), "home.html", lambda: {
+        "latest": site.entries[: settings.home_articles],
+        "most_covered": {kind: site.most_covered(kind, settings.home_terms) for kind in KINDS}})
     for entry in site.entries:
-        yield Page(entry.route, "article.html", functools.partial(_article_context, site, entry))
+        yield Page(entry.route, "article.html",
+                   functools.partial(_article_context, site, entry, related))
     for kind in KINDS:
-        yield Page(site.urls.term_index(kind), "terms.html", functools.partial(dict, kind=kind))
+        yield Page(site.urls.term_index(kind), "terms.html", functools.partial(
+            _terms_context, site, kind))
         for term in site.terms(kind):
             yield from _term_pages(site, term)
     yield from _archive_pages(site)
     yield from _provenance_pages(site)
-    yield Page(site.urls.search(), "search.html", dict)
+    yield Page(site.urls.search(), "search.html", lambda: {"bundles": site.search_bundles()})
     yield Page(site.urls.file("404.html"), "404.html", dict)
     yield _feed(site, site.urls.feed(), site.urls.home(), site.settings.title, site.entries)
     for kind in KINDS:
@@ -135,7 +178,7 @@ def pages(site: Site) -> Iterator[Page]:
 
 
 def _archive_pages(site: Site) -> Iterator[Page]:
-    yield Page(site.urls.archive(), "archive.html", dict)
+    yield Page(site.urls.archive(), "archive.html", lambda: {"years": site.archive})
     for year in site.archive:
         yield Page(year.route, "year.html", functools.partial(dict, year=year))
         for month in year.months:
@@ -144,22 +187,29 @@ def _archive_pages(site: Site) -> Iterator[Page]:
 
 def _provenance_pages(site: Site) -> Iterator[Page]:
     """Where the coverage comes from: outlets, corrections, claims, and how it is curated."""
-    yield Page(site.urls.sources(), "sources.html", dict)
+    yield Page(site.urls.sources(), "sources.html", lambda: {"outlets": site.outlets})
     for outlet in site.outlets:
         yield Page(outlet.route, "outlet.html", functools.partial(dict, outlet=outlet))
-    yield Page(site.urls.updates(), "updates.html", dict)
+    yield Page(site.urls.updates(), "updates.html",
+               lambda: {"updates": site.recent_updates(200)})
     if site.about_html is not None:
         yield Page(site.urls.about(), "about.html", dict)
-    yield Page(site.urls.claims(), "claims.html", dict)
+    yield Page(site.urls.claims(), "claims.html", lambda: {"ledgers": site.ledgers})
     for ledger in site.ledgers:
         yield Page(ledger.route, "claim.html", functools.partial(_ledger_context, ledger))
 
 
-def _article_context(site: Site, entry: Entry) -> dict[str, Any]:
+def _article_context(site: Site, entry: Entry,
+                     related: Mapping[Entry, Sequence[Entry]] | None) -> dict[str, Any]:
     older, newer = site.neighbours(entry)
-    return {"entry": entry, "related": site.related(entry, site.settings.related_articles),
-            "older": older, "newer": newer,
-            "jsonld": structured.script_json(structured.news_article(site, entry))}
+    others = (related[entry] if related is not None
+              else site.related(entry, site.settings.related_articles))
+    return {"entry": entry, "related": others, "older": older, "newer": newer,
+            "claims": site.claims_in(entry)}
+
+
+def _terms_context(site: Site, kind: str) -> dict[str, Any]:
+    return {"kind": kind, "terms": [(t, len(site.coverage[t])) for t in site.terms(kind)]}
 
 
 def _ledger_context(ledger: Ledger) -> dict[str, Any]:
@@ -179,16 +229,30 @@ def _term_pages(site: Site, term: Term) -> Iterator[Page]:
     entries = site.coverage[term]
     size = site.settings.per_page
     count = max(1, -(-len(entries) // size))
-    co_terms = functools.cache(lambda: site.co_terms(term, site.settings.co_terms))
+    shared = functools.cache(lambda: _term_shared(site, term))
     for number in range(1, count + 1):
         pager = Pager(number, count, site.term_route(term, number),
                       site.term_route(term, number - 1) if number > 1 else None,
                       site.term_route(term, number + 1) if number < count else None)
         page_entries = entries[(number - 1) * size : number * size]
         yield Page(pager.route, "term.html", functools.partial(
-            _term_context, term, page_entries, pager, co_terms))
+            _term_context, site, term, page_entries, pager, shared))
 
 
-def _term_context(term: Term, entries: tuple[Entry, ...], pager: Pager,
-                  co_terms: Callable[[], list[tuple[Term, int]]]) -> dict[str, Any]:
-    return {"term": term, "entries": entries, "pager": pager, "co_terms": co_terms()}
+def _term_shared(site: Site, term: Term) -> dict[str, Any]:
+    """What every page of a term shows alike, worked out once per term."""
+    ancestors = site.ancestors(term) if term.kind == "places" else []
+    return {
+        "total": len(site.coverage[term]),
+        "ancestors": [(place, site.has_page(place)) for place in ancestors],
+        "within_here": [(place, len(site.coverage[place]))
+                        for place in site.sub_places.get(term, ())],
+        "made": site.claims_by.get(term, ()),
+        "co_terms": site.co_terms(term, site.settings.co_terms),
+    }
+
+
+def _term_context(site: Site, term: Term, entries: tuple[Entry, ...], pager: Pager,
+                  shared: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    below = site.sub_coverage(term, site.settings.per_page) if pager.number == 1 else []
+    return {"term": term, "entries": entries, "pager": pager, "below": below, **shared()}

@@ -25,7 +25,8 @@ def make(slug: str, day: str, people=(), places=(), topics=()):  # type: ignore[
     def mentions(names):  # type: ignore[no-untyped-def]
         return tuple(Mention(n, 5) for n in names)
 
-    return Article(path=f"content/articles/{slug}.md", slug=slug, slug_line=1, title=slug,
+    return Article(path=f"content/articles/{slug}.md", digest=slug, slug=slug, slug_line=1,
+                   title=slug,
                    published=dt.date.fromisoformat(day), summary="s", source=Source("Wire"),
                    people=mentions(people), places=mentions(places), topics=mentions(topics),
                    lang=None, draft=False, claims=(), updates=(), figures=(),

@@ -1,7 +1,7 @@
-// The search page. The index is built in parts (a year each, newest first); this queries
-// every part with Pagefind's API and merges the answers: by score for "best match", and
-// part after part for date order, which keeps the order exact. The query, the order and
-// the filters live in the address, so a search can be shared.
+// The search page. The index is built in parts (a run of years each, newest first); the
+// newest part's Pagefind is the one index the page queries and every older part is merged
+// into it, so one search answers across the archive with merged filter counts. The query,
+// the order and the filters live in the address, so a search can be shared.
 const form = document.getElementById("search");
 const input = document.getElementById("search-query");
 const order = document.getElementById("search-sort");
@@ -13,24 +13,58 @@ const more = document.getElementById("search-more");
 const FILTERS = ["person", "place", "topic", "source", "year"];
 const PAGE = 10;
 const ORDERS = { newest: { date: "desc" }, oldest: { date: "asc" } };
+// A synthetic filter naming each page's part (never drawn): a date-ordered search asks one
+// part at a time through it, see ask().
+const PART = "warchive-part";
 
-let parts = null;
+const bundles = form.dataset.bundles.split(" ").filter(Boolean);
+let opening = null;
 let filtersLoaded = false;
 let shown = [];
 let searchNumber = 0;
 
-async function openParts() {
-  // Each part is its own module, worker and wasm: Pagefind 1.5's createInstance shares one
-  // worker between instances, and its wasm then failed ("memory access out of bounds")
-  // on the third search over four parts.
-  const base = form.dataset.base;
-  const bundles = form.dataset.bundles.split(" ").filter(Boolean);
-  return Promise.all(bundles.map(async (bundle) => {
-    const part = await import(bundle + "pagefind.js");
-    await part.options({ baseUrl: base, excerptLength: 24 });
-    await part.init();
-    return part;
-  }));
+async function openIndex() {
+  // Pagefind's mergeIndex runs an older part in the newest part's module and WebAssembly
+  // (it loads the part's metadata and chunks, never its wasm), so the reader downloads
+  // those once, not once a part. Separate instances (createInstance) each loaded a wasm,
+  // and two loading at once in Pagefind's shared worker replaced each other's memory:
+  // "memory access out of bounds". No worker either: it is one more script to download
+  // (41 kB), and a search holds the page for some 50 ms at 10,000 articles.
+  if (!bundles.length) { return null; }  // an archive without articles has no index
+  const settings = (bundle) => ({ baseUrl: form.dataset.base, excerptLength: 24,
+    mergeFilter: { [PART]: bundle } });
+  const pagefind = await import(bundles[0] + "pagefind.js");
+  await pagefind.options({ ...settings(bundles[0]), noWorker: true });
+  await pagefind.init();
+  // Pagefind lists parts in the order mergeIndex was called, and results of equal score
+  // keep that order: newest part first, whichever part's metadata arrives first.
+  await Promise.all(bundles.slice(1).map((bundle) => pagefind.mergeIndex(bundle, settings(bundle))));
+  return pagefind;
+}
+
+function theIndex() {
+  // Opened once a page, however many searches start while it loads: a part merged twice
+  // would list its results twice.
+  opening = opening || openIndex();
+  return opening;
+}
+
+async function ask(index, query, chosen) {
+  // Answers: the results in order, and the filter counts (one object a search).
+  if (!index) { return { results: [], counts: [] }; }
+  const sort = ORDERS[order.value];
+  if (!sort) {
+    const answer = await index.search(query || null, { filters: chosen });
+    return { results: answer.results, counts: [answer.filters] };
+  }
+  // Pagefind scores a date-ordered result by its rank inside its own part, so one search
+  // over merged parts would interleave them; parts hold disjoint runs of dates, so asking
+  // each part alone and joining the answers part after part is exact.
+  const answers = await Promise.all(bundles.map((bundle) =>
+    index.search(query || null, { filters: { ...chosen, [PART]: bundle }, sort })));
+  const lists = answers.map((answer) => answer.results);
+  if (order.value === "oldest") { lists.reverse(); }
+  return { results: lists.flat(), counts: answers.map((answer) => answer.filters) };
 }
 
 function chosenFilters() {
@@ -63,27 +97,19 @@ async function run() {
     status.textContent = "";
     return;
   }
-  parts = parts || await openParts();
+  const index = await theIndex();
   if (filterPanel.open && !filtersLoaded) {
     // Filter values cost bytes: fetched only once a reader opens the filters.
-    await Promise.all(parts.map((part) => part.filters()));
+    await index?.filters();
     filtersLoaded = true;
   }
-  const options = { filters: chosen };
-  if (ORDERS[order.value]) { options.sort = ORDERS[order.value]; }
-  const answers = await Promise.all(parts.map((part) => part.search(query || null, options)));
+  const answer = await ask(index, query, chosen);
   if (number !== searchNumber) { return; }
-  shown = merge(answers.map((answer) => answer.results));
-  drawFilters(answers.map((answer) => answer.filters), chosen);
+  shown = answer.results;
+  drawFilters(answer.counts, chosen);
   list.replaceChildren();
   status.textContent = shown.length === 1 ? "1 article found" : `${shown.length} articles found`;
   await showMore(number);
-}
-
-function merge(lists) {
-  if (order.value === "oldest") { return lists.slice().reverse().flat(); }
-  if (order.value === "newest") { return lists.flat(); }
-  return lists.flat().sort((a, b) => b.score - a.score);
 }
 
 async function showMore(number) {

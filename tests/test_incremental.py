@@ -1,0 +1,139 @@
+"""A rebuild that renders only the pages whose keys changed equals a cold build, byte for
+byte, after every kind of edit an editor makes; and it does skip the unchanged pages."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from builder import cache, pipeline, publish, render
+
+from .conftest import FIXTURE_SITE, TEMPLATES
+from .test_golden import output_files
+
+ARTICLES = "content/articles"
+SUDZHA = f"{ARTICLES}/2024/08/syrskyi-says-sudzha-taken.md"
+DRONES = f"{ARTICLES}/2025/01/drone-output-compared.md"
+
+
+def _replace(path: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(site: Path) -> None:
+        text = (site / path).read_text()
+        assert old in text, f"{old!r} not in {path}"
+        (site / path).write_text(text.replace(old, new, 1))
+    return edit
+
+
+def _append(path: str, text: str) -> Callable[[Path], None]:
+    def edit(site: Path) -> None:
+        with (site / path).open("a") as handle:
+            handle.write(text)
+    return edit
+
+
+def _new_article(site: Path) -> None:
+    (site / ARTICLES / "2024/08/new-report.md").write_text(
+        "---\ntitle: A new report from Sudzha\ndate: 2024-08-16\nsummary: Fresh lines.\n"
+        "source:\n  name: Another Wire\n  url: https://another.example/sudzha\n"
+        "people: [Syrskyi]\nplaces: [Sudzha]\ntopics: [Kursk offensive]\n---\nBody.\n")
+
+
+def _delete(path: str) -> Callable[[Path], None]:
+    return lambda site: (site / path).unlink()
+
+
+EDITS: dict[str, Callable[[Path], None]] = {
+    "body": _append(SUDZHA, "\nOne more sentence.\n"),
+    "title of a neighbour and related article":
+        _replace(SUDZHA, "title: Syrskyi says", "title: Army chief says"),
+    "a person added": _replace(SUDZHA, "people: [Олександр Сирський, Zelenskyy]",
+                               "people: [Олександр Сирський, Zelenskyy, Budanov]"),
+    "a place removed": _replace(SUDZHA, "places: [Суджа, Kursk]", "places: [Суджа]"),
+    "date moved across years": _replace(SUDZHA, "date: 2024-08-15", "date: 2025-03-20"),
+    "summary": _replace(DRONES, "summary: ", "summary: Revised. "),
+    "article added": _new_article,
+    "article deleted": _delete(DRONES),
+    "registry description": _replace("content/people.yaml", "President of Ukraine since 2019",
+                                     "President of Ukraine"),
+    "template": _replace("templates/base.html", "Every article links to its source.",
+                         "Each article links to its source."),
+}
+
+
+def _site(dest: Path) -> Path:
+    site = dest / "site"
+    shutil.copytree(FIXTURE_SITE, site, ignore=shutil.ignore_patterns("public", ".public*"))
+    shutil.copytree(TEMPLATES, site / "templates")
+    return site
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_an_incremental_build_equals_a_cold_one(edit: str, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    site = _site(tmp_path / "a")
+    out = tmp_path / "out"
+    pipeline.build(site, out=out, index=False)
+    EDITS[edit](site)
+    pipeline.build(site, out=out, index=False)
+
+    cold_site = tmp_path / "cold" / "site"
+    shutil.copytree(site, cold_site, ignore=shutil.ignore_patterns(cache.CACHE_DIR))
+    monkeypatch.setenv("WARCHIVE_WORKERS", "1")
+    pipeline.build(cold_site, out=tmp_path / "cold-out", index=False)
+    assert output_files(out) == output_files(tmp_path / "cold-out")
+
+
+def _count_rendered(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    counts: list[int] = []
+    real = render.parallel.ordered_map
+
+    def counting(function, items, chunk=64):  # type: ignore[no-untyped-def]
+        counts.append(len(items))
+        return real(function, items, chunk)
+
+    monkeypatch.setattr(render.parallel, "ordered_map", counting)
+    return counts
+
+
+def test_an_edit_renders_only_the_pages_that_show_the_article(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pages listing the article (its terms', the archive's, its neighbours'...) are
+    rendered again, as its key changed; the rest of the site is not."""
+    site = _site(tmp_path)
+    pipeline.build(site, index=False)
+    total = sum(1 for _ in render.pages(pipeline.load(site).site))
+    counts = _count_rendered(monkeypatch)
+    EDITS["body"](site)
+    pipeline.build(site, index=False)
+    assert 1 <= counts[-1] < total / 2, f"rendered {counts[-1]} of {total} pages"
+    counts.clear()
+    (site / cache.CACHE_DIR / "published.json").unlink()  # past the up-to-date short-cut
+    pipeline.build(site, index=False)
+    assert counts[-1] == 0
+
+
+def test_keys_of_a_site_replaced_by_hand_are_not_trusted(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    site = _site(tmp_path)
+    out = site / "public"
+    pipeline.build(site, index=False)
+    (out / publish.MARKER).unlink()
+    (out / publish.MARKER).write_bytes(b"")  # another build's marker: a new file
+    counts = _count_rendered(monkeypatch)
+    EDITS["body"](site)
+    pipeline.build(site, index=False)
+    assert counts and counts[-1] > 10
+
+
+def test_a_kept_page_deleted_by_hand_is_rendered_again(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    pipeline.build(site, index=False)
+    page = site / "public/people/volodymyr-zelensky/index.html"
+    before = page.read_bytes()
+    page.unlink()
+    EDITS["body"](site)
+    pipeline.build(site, index=False)
+    assert page.read_bytes() == before
