@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import pickle
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,9 @@ Parsed = tuple[Article, list[Problem]]
 """An article and the warnings its parse gave (errors are never cached)."""
 
 CACHE_DIR = ".warchive-cache"
-_FILE = "articles.pickle"
+_PARSED = "articles"
+SHARDS = 64
+"""The parse cache is kept in this many files, each article in the one its path hashes to."""
 _PUBLISHED = "published.json"
 _PAGE_KEYS = "pages.json"
 _RELATED = "related.json"
@@ -51,29 +54,55 @@ class ParseCache:
 
 
 def load(site_dir: Path) -> ParseCache:
+    """Every readable shard's articles; a damaged shard or one another builder version
+    wrote only costs its articles a parse."""
     version = builder_version()
-    try:
-        with (site_dir / CACHE_DIR / _FILE).open("rb") as handle:
-            cached = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-            IndexError, TypeError, ValueError):
-        return ParseCache(version)
-    if not isinstance(cached, ParseCache) or cached.version != version:
-        return ParseCache(version)
-    return cached
+    articles: dict[str, tuple[str, Parsed]] = {}
+    for number in range(SHARDS):
+        try:
+            with _shard_path(site_dir, number).open("rb") as handle:
+                shard = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+                IndexError, TypeError, ValueError):
+            continue
+        if isinstance(shard, ParseCache) and shard.version == version:
+            articles.update(shard.articles)
+    return ParseCache(version, articles)
 
 
-def save(site_dir: Path, cache: ParseCache) -> None:
-    """Written to a temporary file and renamed, so an interrupted save leaves no half file."""
-    folder = site_dir / CACHE_DIR
+def save(site_dir: Path, old: ParseCache, new: ParseCache) -> None:
+    """Writes the shards in which `new` differs from `old` (what `load` gave): one edit
+    rewrites one shard, not the whole archive's parse (a second at 10k articles).
+
+    Each shard is written to a temporary file and renamed, so an interrupted save leaves
+    no half file.
+    """
+    changed = {_shard(path) for path in old.articles.keys() ^ new.articles.keys()}
+    changed |= {_shard(path) for path, (text_digest, _) in new.articles.items()
+                if path in old.articles and old.articles[path][0] != text_digest}
+    shards: dict[int, dict[str, tuple[str, Parsed]]] = {number: {} for number in changed}
+    for path, parsed in new.articles.items():
+        if (number := _shard(path)) in shards:
+            shards[number][path] = parsed
     try:
-        folder.mkdir(exist_ok=True)
-        temporary = folder / f"{_FILE}.{os.getpid()}"
-        with temporary.open("wb") as handle:
-            pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, folder / _FILE)
+        _shard_path(site_dir, 0).parent.mkdir(parents=True, exist_ok=True)
+        for number, articles in sorted(shards.items()):
+            target = _shard_path(site_dir, number)
+            temporary = target.with_name(f"{target.name}.{os.getpid()}")
+            with temporary.open("wb") as handle:
+                pickle.dump(ParseCache(new.version, articles), handle,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, target)
     except OSError:
         pass  # a read-only site still builds; it only builds without a cache
+
+
+def _shard(path: str) -> int:
+    return zlib.crc32(path.encode()) % SHARDS
+
+
+def _shard_path(site_dir: Path, number: int) -> Path:
+    return site_dir / CACHE_DIR / _PARSED / f"{number:02d}.pickle"
 
 
 def fingerprint(parts: Iterable[tuple[str, str | bytes]], options: str) -> str:

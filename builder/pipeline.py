@@ -6,6 +6,7 @@ This is the only module that reads `content/` and `templates/`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,9 +28,11 @@ TEMPLATE_SUFFIXES = (".html", ".xml")
 
 @dataclass(slots=True)
 class Sources:
-    """Everything read from disk, as text or bytes, keyed by path relative to the site."""
+    """Everything read from disk, keyed by path relative to the site."""
 
     articles: list[tuple[str, str]] = field(default_factory=list)
+    """Path and digest of the text. The texts are read again to be parsed, if not cached:
+    together, a 100k archive's texts would hold a gigabyte for the whole parse."""
     yaml: dict[str, str] = field(default_factory=dict)
     templates: dict[str, str] = field(default_factory=dict)
     assets: dict[str, bytes] = field(default_factory=dict)
@@ -64,7 +67,7 @@ def read_sources(site_dir: Path) -> tuple[Sources, list[Problem]]:
     for path in _article_files(content / "articles", content, site_dir, problems):
         text = _decode(path.read_bytes(), _rel(path, site_dir), problems)
         if text is not None:
-            sources.articles.append((_rel(path, site_dir), text))
+            sources.articles.append((_rel(path, site_dir), digest(text)))
     _read_templates(site_dir / "templates", sources, problems)
     return sources, problems
 
@@ -137,7 +140,6 @@ def load(site_dir: Path, drafts: bool = False, base_url: str | None = None,
     if base_url is not None:
         settings = dataclasses.replace(settings, base_url=base_url.rstrip("/") + "/")
     articles = _parse_articles(sources, problems, site_dir, use_cache)
-    sources.articles = []  # parsed now; at 100k articles the texts alone hold 600 MB
     problems += _check_templates(sources.templates)
     if any(strict or not p.warning for p in problems):
         raise ContentError(problems)
@@ -172,19 +174,19 @@ def _parse_articles(sources: Sources, problems: list[Problem], site_dir: Path,
                     use_cache: bool) -> list[Article]:
     """Every article, from the cache when its text is unchanged, else parsed on all cores."""
     old = cache.load(site_dir) if use_cache else cache.ParseCache(cache.builder_version())
-    digests = {path: digest(text) for path, text in sources.articles}
-    parsed = {path: hit for path, _ in sources.articles
-              if (hit := old.get(path, digests[path])) is not None}
-    missing = [(path, text) for path, text in sources.articles if path not in parsed]
-    for (path, _), (article, found) in zip(missing, parallel.ordered_map(_parse, missing),
-                                           strict=True):
+    parsed = {path: hit for path, text_digest in sources.articles
+              if (hit := old.get(path, text_digest)) is not None}
+    missing = [path for path, _ in sources.articles if path not in parsed]
+    parse = functools.partial(_parse, site_dir)
+    for path, (article, found) in zip(missing, parallel.ordered_map(parse, missing),
+                                      strict=True):
         if article is None:
             problems += found
         else:
             parsed[path] = (article, found)
-    if use_cache and missing:
-        fresh = {path: (digests[path], done) for path, done in parsed.items()}
-        cache.save(site_dir, cache.ParseCache(old.version, fresh))
+    if use_cache:
+        fresh = {path: (done[0].digest, done) for path, done in parsed.items()}
+        cache.save(site_dir, old, cache.ParseCache(old.version, fresh))
     articles = []
     for path, _ in sources.articles:
         if path in parsed:
@@ -194,8 +196,12 @@ def _parse_articles(sources: Sources, problems: list[Problem], site_dir: Path,
     return articles
 
 
-def _parse(item: tuple[str, str]) -> tuple[Article | None, list[Problem]]:
-    path, text = item
+def _parse(site_dir: Path, path: str) -> tuple[Article | None, list[Problem]]:
+    """Reads the file again (see `Sources.articles`) and parses it."""
+    problems: list[Problem] = []
+    text = _decode((site_dir / path).read_bytes(), path, problems)
+    if text is None:
+        return None, problems
     return parse_article(path, text, Path(path).stem)
 
 

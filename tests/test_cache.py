@@ -29,7 +29,7 @@ def test_a_cached_build_is_byte_identical_to_a_cold_one(make_site: MakeSite,
                                                         tmp_path: Path) -> None:
     site = make_site(many_articles(30))
     pipeline.build(site, out=tmp_path / "cold", index=False, )
-    assert (site / cache.CACHE_DIR / "articles.pickle").exists()
+    assert list((site / cache.CACHE_DIR / "articles").glob("*.pickle"))
     pipeline.build(site, out=tmp_path / "warm", index=False)
     assert files(tmp_path / "cold") == files(tmp_path / "warm")
 
@@ -46,7 +46,8 @@ def test_an_edited_article_is_parsed_again(make_site: MakeSite) -> None:
 def test_a_corrupted_cache_is_ignored(make_site: MakeSite, damage: bytes) -> None:
     site = make_site({"content/articles/a.md": article("Fine")})
     pipeline.build(site, index=False)
-    (site / cache.CACHE_DIR / "articles.pickle").write_bytes(damage)
+    for shard in (site / cache.CACHE_DIR / "articles").glob("*.pickle"):
+        shard.write_bytes(damage)
     pipeline.build(site, index=False)
     assert ">Fine</h1>" in (site / "public/articles/a/index.html").read_text()
 
@@ -54,7 +55,7 @@ def test_a_corrupted_cache_is_ignored(make_site: MakeSite, damage: bytes) -> Non
 def test_a_cache_from_another_builder_version_is_ignored(make_site: MakeSite) -> None:
     site = make_site({"content/articles/a.md": article("Real title")})
     pipeline.build(site, index=False)
-    path = site / cache.CACHE_DIR / "articles.pickle"
+    [path] = (site / cache.CACHE_DIR / "articles").glob("*.pickle")
     stale = pickle.loads(path.read_bytes())
     text_digest, (parsed, warnings) = stale.articles["content/articles/a.md"]
     forged = type(parsed)(**{**{f: getattr(parsed, f) for f in parsed.__slots__},
@@ -78,7 +79,7 @@ def test_parallel_and_single_process_builds_are_identical(make_site: MakeSite, t
     monkeypatch.setenv("WARCHIVE_WORKERS", "1")
     pipeline.build(site, out=tmp_path / "single", index=False)
     monkeypatch.setenv("WARCHIVE_WORKERS", "2")
-    (site / cache.CACHE_DIR / "articles.pickle").unlink()
+    shutil.rmtree(site / cache.CACHE_DIR / "articles")
     pipeline.build(site, out=tmp_path / "parallel", index=False)
     assert files(tmp_path / "single") == files(tmp_path / "parallel")
 
@@ -165,3 +166,15 @@ def test_an_edit_reindexes_only_its_part(make_site: MakeSite,
     unchanged = {p.relative_to(parts).parts[0] for p in after if stamps.get(p) == after[p]}
     rebuilt = {p.relative_to(parts).parts[0] for p in after if stamps.get(p) != after[p]}
     assert "2024" in unchanged and "2024" not in rebuilt and "2025" in rebuilt
+
+
+def test_an_edit_rewrites_one_shard_of_the_parse_cache(make_site: MakeSite) -> None:
+    site = make_site(many_articles(100))
+    pipeline.build(site, index=False)
+    shards = {p: p.stat().st_mtime_ns for p in (site / cache.CACHE_DIR / "articles").iterdir()}
+    assert len(shards) > 30
+    (site / "content/articles/2025/01/a0.md").write_text(article("Edited", "2025-01-01"))
+    pipeline.build(site, index=False)
+    rewritten = [p for p, mtime in shards.items() if p.stat().st_mtime_ns != mtime]
+    assert len(rewritten) == 1
+    assert ">Edited</h1>" in (site / "public/articles/a0/index.html").read_text()
