@@ -7,8 +7,10 @@ and results cross between processes.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -17,6 +19,8 @@ Result = TypeVar("Result")
 
 MIN_PARALLEL_ITEMS = 200
 """Below this many items, starting processes costs more than it saves."""
+IN_FLIGHT = 4
+"""Chunks per worker handed out and not yet taken back by the caller."""
 
 
 def workers() -> int:
@@ -29,16 +33,28 @@ def workers() -> int:
 
 def ordered_map(function: Callable[[Item], Result], items: list[Item],
                 chunk: int = 64) -> Iterator[Result]:
-    """`map(function, items)`, spread over worker processes when that pays off."""
+    """`map(function, items)`, spread over worker processes when that pays off.
+
+    At most `IN_FLIGHT` chunks per worker are handed out ahead of the caller: the results
+    of a fast pool and a slow consumer (rendered pages written to disk) never pile up in
+    memory.
+    """
     count = workers()
     if count < 2 or len(items) < MIN_PARALLEL_ITEMS or "fork" not in _methods():
         yield from map(function, items)
         return
     global _function
     _function = function  # read by the forked workers, which inherit it
+    chunks = (items[start : start + chunk] for start in range(0, len(items), chunk))
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
-            yield from pool.imap(_call, items, chunksize=chunk)
+            pending = deque(pool.apply_async(_call_chunk, (part,))
+                            for part in itertools.islice(chunks, count * IN_FLIGHT))
+            while pending:
+                results = pending.popleft().get()
+                if (part := next(chunks, None)) is not None:
+                    pending.append(pool.apply_async(_call_chunk, (part,)))
+                yield from results
     finally:
         _function = None
 
@@ -47,9 +63,9 @@ _function: Callable[[Any], Any] | None = None
 """The function of the running `ordered_map`: only ever set around a pool's lifetime."""
 
 
-def _call(item: Any) -> Any:
+def _call_chunk(items: list[Any]) -> list[Any]:
     assert _function is not None
-    return _function(item)
+    return [_function(item) for item in items]
 
 
 def _methods() -> Iterable[str]:

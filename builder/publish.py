@@ -11,7 +11,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .render import Output
 
@@ -42,12 +42,13 @@ def check_out_dir(out: Path, site_dir: Path) -> None:
                            "choose another output folder or empty it first")
 
 
-def safe_relative(path: str) -> PurePosixPath:
-    """The output path, refused when it could land outside the output folder."""
-    relative = PurePosixPath(path)
-    if relative.is_absolute() or ".." in relative.parts or not relative.parts or "\\" in path:
+def safe_relative(path: str) -> str:
+    """The output path, refused when it could land outside the output folder (or name one
+    file in two ways, which would let two outputs write it)."""
+    parts = path.split("/")
+    if path.startswith("/") or "\\" in path or {"", ".", ".."} & set(parts):
         raise PublishError(f"refusing to write {path!r}: outside the output folder")
-    return relative
+    return path
 
 
 @dataclass
@@ -79,49 +80,57 @@ def stage(outputs: Iterable[Output], out: Path,
         shutil.rmtree(staged.path)
     staged.path.mkdir(parents=True)
     (staged.path / MARKER).write_bytes(b"")  # always new: its identity marks this build
-    made: set[PurePosixPath] = set()
-    seen = {PurePosixPath(MARKER)}
+    root, published_root = str(staged.path), str(out)
+    made: set[str] = set()
+    seen = {MARKER}
     for output in outputs:
         relative = safe_relative(output.path)
         if relative in seen:
             raise PublishError(f"two outputs would write {output.path!r} (a file in "
                                "templates/static/ with the name of a generated page?)")
         seen.add(relative)
-        if relative.parent not in made:
-            (staged.path / relative.parent).mkdir(parents=True, exist_ok=True)
-            made.add(relative.parent)
+        folder = os.path.dirname(relative)
+        if folder not in made:
+            os.makedirs(os.path.join(root, folder), exist_ok=True)
+            made.add(folder)
         staged.files += 1
         if output.key is not None:
-            staged.keys[output.path] = output.key
+            staged.keys[relative] = output.key
+        target, published = os.path.join(root, relative), os.path.join(published_root, relative)
         if output.data is None:
-            _keep(out / relative, staged.path / relative)
-        elif not _link_unchanged(out / relative, staged.path / relative, output.data):
-            (staged.path / relative).write_bytes(output.data)
+            _keep(published, target)
+        elif not _link_unchanged(published, target, output.data):
+            with open(target, "wb") as handle:
+                handle.write(output.data)
             staged.written += 1
             part = watch(output.data)
-            if part is not None and part != _published_part(out / relative, watch):
-                staged.changed.append(output.path)
+            if part is not None and part != _published_part(published, watch):
+                staged.changed.append(relative)
     return staged
 
 
-def _keep(published: Path, target: Path) -> None:
+def _keep(published: str, target: str) -> None:
     try:
         os.link(published, target)
     except OSError as error:
         raise KeptFileMissing(f"{published} is no longer there to keep: {error}") from error
 
 
-def _published_part(published: Path, watch: Callable[[bytes], bytes | None]) -> bytes | None:
+def _published_part(published: str, watch: Callable[[bytes], bytes | None]) -> bytes | None:
     try:
-        return watch(published.read_bytes())
+        with open(published, "rb") as handle:
+            return watch(handle.read())
     except OSError:
         return None
 
 
-def _link_unchanged(published: Path, target: Path, data: bytes) -> bool:
+def _link_unchanged(published: str, target: str, data: bytes) -> bool:
     try:
-        if published.stat().st_size != len(data) or published.read_bytes() != data:
+        if os.stat(published).st_size != len(data):
             return False
+        with open(published, "rb") as handle:
+            if handle.read() != data:
+                return False
         os.link(published, target)
     except OSError:
         return False
