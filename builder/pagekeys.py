@@ -57,12 +57,16 @@ def _encode(value: Any, parts: list[str]) -> None:
                         "add it to pagekeys._encode")
 
 
+def _entry(entry: Entry) -> str:
+    return f"E{entry.article.path}\0{entry.article.digest}"
+
+
 def _scalar(value: object) -> str:
     return f"{type(value).__name__}:{value!r}"
 
 
 _LEAVES: dict[type, Callable[[Any], str]] = {
-    Entry: lambda entry: f"E{entry.article.path}\0{entry.article.digest}",
+    Entry: _entry,
     Term: lambda term: f"T{term.kind}\0{term.name}",
     Route: lambda route: f"R{route.output}",
     str: lambda text: f"S{len(text)}:{text}",

@@ -119,6 +119,9 @@ def render_site(site: Site, templates: Mapping[str, str], live_reload: str | Non
     env = environment(templates, live_reload)
     shared = Globals(site)
     listed = list(pages(site, related))
+    sitemap = [p.route for p in listed if p.template.endswith(".html") and p.template != "404.html"]
+    listed.append(Page(site.urls.file("sitemap.xml"), "sitemap.xml",
+                       functools.partial(dict, routes=sitemap)))
     published = published or {}
     keys = [pagekeys.page_key(base, page.template, page.route.output, page.context())
             for page in listed]
@@ -135,11 +138,7 @@ def render_site(site: Site, templates: Mapping[str, str], live_reload: str | Non
     for index, page in enumerate(listed):
         data = next(rendered) if index in to_render else None
         yield Output(page.route.output, data, keys[index])
-    sitemap = [p.route for p in listed if p.template.endswith(".html") and p.template != "404.html"]
-    sitemap_route = site.urls.file("sitemap.xml")
-    yield Output(sitemap_route.output,
-                 env.get_template("sitemap.xml").render(routes=sitemap).encode())
-    robots = f"User-agent: *\nAllow: /\nSitemap: {sitemap_route.url}\n"
+    robots = f"User-agent: *\nAllow: /\nSitemap: {site.urls.file('sitemap.xml').url}\n"
     yield Output(site.urls.file("robots.txt").output, robots.encode())
     yield Output(site.urls.file("data/articles.json").output, export.articles_json(site))
     yield Output(site.urls.file("data/claims.csv").output, export.claims_csv(site))
