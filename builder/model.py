@@ -22,9 +22,10 @@ from .registries import KINDS, SINGULAR, Registry, Subject, Term
 from .settings import Settings
 from .urls import Route, Urls, slugify
 
-PART_LIMIT = 4000
+PART_LIMIT = 2000
 """Articles in one part of the search index at most: a larger year is split by month.
-Pagefind's memory grows with the pages of one index (about 0.28 MiB each)."""
+Pagefind's memory grows with the pages of one index (about 0.28 MiB each), and an edit
+re-indexes its whole part (2,000 articles: 3 s); two parts are indexed at once."""
 RELATED_BUDGET = 400
 """Articles looked at, at most, to find one article's related coverage."""
 

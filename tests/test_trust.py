@@ -531,7 +531,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 @pytest.fixture
 def no_pagefind(monkeypatch: pytest.MonkeyPatch) -> None:
     """CLI builds skip the Pagefind index: these tests are about content, not search."""
-    monkeypatch.setattr(search, "index", lambda *args: None)
+    monkeypatch.setattr(search, "index_parts", lambda *args, **kwargs: None)
 
 
 def claims_site(make_site: MakeSite, claims: str) -> tuple[Path, str]:
