@@ -22,10 +22,12 @@ from .registries import KINDS, SINGULAR, Registry, Subject, Term
 from .settings import Settings
 from .urls import Route, Urls, slugify
 
-PART_LIMIT = 2000
+PART_LIMIT = 4000
 """Articles in one part of the search index at most: a larger year is split by month.
-Pagefind's memory grows with the pages of one index (about 0.28 MiB each), and an edit
-re-indexes its whole part (2,000 articles: 3 s); two parts are indexed at once."""
+Pagefind's memory grows with the pages of one index (about 0.28 MiB each). Smaller parts
+would re-index faster after an edit (2,000 articles: 3 s, 4,000: 6 s), but each part
+costs a first search about 10 kB more: at 10k articles six parts of 2,000 fetched
+333 kB, three of about 3,300 fetch 295 kB (bench/README.md)."""
 RELATED_BUDGET = 400
 """Articles looked at, at most, to find one article's related coverage."""
 

@@ -43,10 +43,10 @@ def indexed_text(page: bytes) -> bytes | None:
     return page[start:end] if end >= 0 else page[start:]
 _SHADOW = ".search-parts"
 CONCURRENT_PAGES = 4000
-"""Pages indexed at once at most, summed over the Pagefind runs going on together.
-Pagefind's memory grows with the pages it holds (about 0.28 MiB each) and one run keeps
-about 1.4 cores busy: two parts of 2,000 at once take the memory of one of 4,000 and
-finish in two thirds of the time."""
+"""Pages indexed at once at most, summed over the Pagefind runs going on together, so
+their memory stays that of one full part (about 0.28 MiB a page). One run keeps about
+1.4 cores busy: two parts of 2,000 at once finish in two thirds of the time of one
+after the other."""
 
 
 class SearchIndexError(Exception):
