@@ -92,11 +92,20 @@ class Globals:
     files declare, nothing made from the articles. Whatever a page shows of the articles
     comes in its context, which its key covers (`pagekeys`)."""
 
-    __slots__ = ("about_html", "settings", "subjects", "urls")
+    __slots__ = ("_cards", "_env", "about_html", "settings", "subjects", "urls")
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, env: Environment) -> None:
         self.settings, self.urls = site.settings, site.urls
         self.subjects, self.about_html = site.subjects, site.about_html
+        self._env, self._cards = env, dict[Entry, Markup]()
+
+    def card(self, entry: Entry) -> Markup:
+        """The article as listed (templates/_card.html), rendered once per process: the
+        10k archive's listings show 300,000 cards of 10,000 articles."""
+        if entry not in self._cards:
+            self._cards[entry] = Markup(self._env.get_template("_card.html").render(
+                site=self, entry=entry))
+        return self._cards[entry]
 
     def term_route(self, term: Term, page: int = 1) -> Route:
         return self.urls.term(term.kind, term.slug, page)
@@ -117,7 +126,7 @@ def render_site(site: Site, templates: Mapping[str, str], live_reload: str | Non
     to render: the worker processes get only those. `related` holds each entry's related
     coverage when it was worked out beforehand (`related.related_lists`)."""
     env = environment(templates, live_reload)
-    shared = Globals(site)
+    shared = Globals(site, env)
     listed = list(pages(site, related))
     sitemap = [p.route for p in listed if p.template.endswith(".html") and p.template != "404.html"]
     listed.append(Page(site.urls.file("sitemap.xml"), "sitemap.xml",
