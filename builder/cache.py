@@ -31,6 +31,11 @@ SHARDS = 64
 _PUBLISHED = "published.json"
 _PAGE_KEYS = "pages.json"
 _RELATED = "related.json"
+_STAMPS = "stamps.json"
+
+Stamped = tuple[tuple[int, int, int, int], str]
+"""A file's (size, mtime_ns, ctime_ns, inode) and the digest of its text: a write to the
+file changes its ctime, a replacement its inode, so an equal stat means the same text."""
 
 
 @functools.cache
@@ -206,3 +211,24 @@ def related_memo(site_dir: Path) -> dict[str, tuple[str, list[str]]]:
 
 def remember_related(site_dir: Path, memo: dict[str, tuple[str, list[str]]]) -> None:
     _write_json(site_dir / CACHE_DIR / _RELATED, memo)
+
+
+def stamps(site_dir: Path) -> dict[str, Stamped]:
+    """The article files' stats and digests as the last build read them, or none."""
+    try:
+        known = json.loads((site_dir / CACHE_DIR / _STAMPS).read_text())
+        return {path: _stamped(entry) for path, entry in known.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _stamped(entry: object) -> Stamped:
+    """A JSON entry as a Stamped, or ValueError: a cache is never trusted blindly."""
+    match entry:
+        case [[int(size), int(mtime), int(ctime), int(inode)], str(text_digest)]:
+            return (size, mtime, ctime, inode), text_digest
+    raise ValueError(f"not a file stamp: {entry!r}")
+
+
+def remember_stamps(site_dir: Path, known: dict[str, Stamped]) -> None:
+    _write_json(site_dir / CACHE_DIR / _STAMPS, known)

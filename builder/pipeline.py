@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +38,8 @@ class Sources:
     assets: dict[str, bytes] = field(default_factory=dict)
     about: str | None = None
     """content/about.md: how the archive is curated."""
+    stamps: dict[str, cache.Stamped] = field(default_factory=dict)
+    """Each article file's stat and digest, so the next read skips the unchanged ones."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,10 @@ class BuildResult:
     warnings: list[Problem]
 
 
-def read_sources(site_dir: Path) -> tuple[Sources, list[Problem]]:
+def read_sources(site_dir: Path, known: Mapping[str, cache.Stamped] | None = None,
+                 ) -> tuple[Sources, list[Problem]]:
+    """Everything under content/ and templates/. An article file whose stat (size, times,
+    inode) is the one in `known` is not read again: its digest is taken from there."""
     sources, problems = Sources(), list[Problem]()
     content = site_dir / "content"
     if not content.is_dir():
@@ -65,11 +70,23 @@ def read_sources(site_dir: Path) -> tuple[Sources, list[Problem]]:
     if about.is_file():
         sources.about = _decode(about.read_bytes(), _rel(about, site_dir), problems)
     for path in _article_files(content / "articles", content, site_dir, problems):
-        text = _decode(path.read_bytes(), _rel(path, site_dir), problems)
-        if text is not None:
-            sources.articles.append((_rel(path, site_dir), digest(text)))
+        rel = _rel(path, site_dir)
+        stamped = _stamped(path, rel, (known or {}).get(rel), problems)
+        if stamped is not None:
+            sources.articles.append((rel, stamped[1]))
+            sources.stamps[rel] = stamped
     _read_templates(site_dir / "templates", sources, problems)
     return sources, problems
+
+
+def _stamped(path: Path, rel: str, known: cache.Stamped | None,
+             problems: list[Problem]) -> cache.Stamped | None:
+    status = path.stat()
+    stamp = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+    if known is not None and known[0] == stamp:
+        return known
+    text = _decode(path.read_bytes(), rel, problems)
+    return None if text is None else (stamp, digest(text))
 
 
 def _rel(path: Path, site_dir: Path) -> str:
@@ -240,7 +257,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
     """
     out = out or site_dir / "public"
     progress.stage("reading and checking content")
-    sources, problems = read_sources(site_dir)
+    sources, problems = read_sources(site_dir, cache.stamps(site_dir))
     options = repr((drafts, base_url, index, live_reload, strict))
     stamp = cache.fingerprint(_source_parts(sources), options)
     last = cache.published(site_dir, out)
@@ -250,6 +267,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
         return BuildResult(out, last.files, 0, last.articles, [])
     cache.remember_published(site_dir, out, None)
     loaded = load(site_dir, drafts, base_url, strict=strict, read=(sources, problems))
+    cache.remember_stamps(site_dir, sources.stamps)
     publish.check_out_dir(out, site_dir)
     progress.stage("ranking related coverage")
     lists, memo = related.related_lists(loaded.site, cache.related_memo(site_dir),

@@ -178,3 +178,31 @@ def test_an_edit_rewrites_one_shard_of_the_parse_cache(make_site: MakeSite) -> N
     rewritten = [p for p, mtime in shards.items() if p.stat().st_mtime_ns != mtime]
     assert len(rewritten) == 1
     assert ">Edited</h1>" in (site / "public/articles/a0/index.html").read_text()
+
+
+def test_an_unchanged_file_is_not_read_again_and_a_touched_one_is(
+        make_site: MakeSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_site(many_articles(3))
+    pipeline.build(site, index=False)
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def spy(self: Path) -> bytes:
+        read.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    (site / "content/articles/2025/02/a1.md").write_text(article("Now changed", "2025-02-02"))
+    pipeline.build(site, index=False)
+    assert [name for name in read if name.endswith(".md")] == ["a1.md", "a1.md"]  # hash, parse
+    assert ">Now changed</h1>" in (site / "public/articles/a1/index.html").read_text()
+
+
+@pytest.mark.parametrize("damage", ["", "[]", '{"content/articles/2025/01/a0.md": [1, "x"]}'])
+def test_damaged_file_stamps_are_ignored(make_site: MakeSite, damage: str) -> None:
+    site = make_site(many_articles(2))
+    pipeline.build(site, index=False)
+    (site / cache.CACHE_DIR / "stamps.json").write_text(damage)
+    (site / "content/articles/2025/01/a0.md").write_text(article("Fresh", "2025-01-01"))
+    pipeline.build(site, index=False)
+    assert ">Fresh</h1>" in (site / "public/articles/a0/index.html").read_text()
