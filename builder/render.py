@@ -122,9 +122,10 @@ def render_site(site: Site, templates: Mapping[str, str], live_reload: str | Non
                 related: Mapping[Entry, Sequence[Entry]] | None = None) -> Iterator[Output]:
     """Every page, feed and export. A page whose key, made with `base` (the build's key,
     `pagekeys`), equals its key in `published` (the published site's page keys) is not
-    rendered: its Output has no data. Keys are made here, as few pages are usually left
-    to render: the worker processes get only those. `related` holds each entry's related
-    coverage when it was worked out beforehand (`related.related_lists`)."""
+    rendered: its Output has no data. All keys are made first (on every core), as few
+    pages are usually left to render: the worker processes then get only those.
+    `related` holds each entry's related coverage when it was worked out beforehand
+    (`related.related_lists`)."""
     env = environment(templates, live_reload)
     shared = Globals(site, env)
     listed = list(pages(site, related))
@@ -132,8 +133,12 @@ def render_site(site: Site, templates: Mapping[str, str], live_reload: str | Non
     listed.append(Page(site.urls.file("sitemap.xml"), "sitemap.xml",
                        functools.partial(dict, routes=sitemap)))
     published = published or {}
-    keys = [pagekeys.page_key(base, page.template, page.route.output, page.context())
-            for page in listed]
+
+    def key(index: int) -> str:
+        page = listed[index]
+        return pagekeys.page_key(base, page.template, page.route.output, page.context())
+
+    keys = list(parallel.ordered_map(key, list(range(len(listed))), chunk=512))
     stale = [index for index, page in enumerate(listed)
              if published.get(page.route.output) != keys[index]]
 
