@@ -1,7 +1,7 @@
 """Search on a built warchive site in headless Chromium: time to first result, bytes fetched.
 
     python bench/search_browser.py [--size 10000] [--runs 3] [--query WORDS ...] [--rebuild]
-                                   [--out BUILT_SITE]
+                                   [--out BUILT_SITE] [--sort newest|oldest]
 
 Serves the site built by bench/run.py (WORK/out-N/warchive; built here when missing; or the
 site already built in --out, searched with the corpus's place names all the same) with
@@ -16,9 +16,17 @@ mentioned place of the corpus and the least mentioned one (or --query). Per quer
   60 ms a key; bytes fetched from the first keystroke until the network is idle.
 - the same for a second search in that page (after the other query, box cleared).
 
+With --sort (date order): the fresh page opens the address a shared date-ordered search has,
+/search/?q=QUERY&sort=ORDER, and counts from navigation start (no input event, no debounce);
+on the loaded page, that order is chosen in the sort select before typing.
+
 Times come from the page's own clock (performance.now() at the last `input` event and
 when a MutationObserver first sees a result link); they include search.js's 150 ms
-debounce. Bytes are response bodies as the server sent them (http.server sends them uncompressed;
+debounce. The longest task is the longest main-thread task Chromium reports ('longtask'
+entries, 50 ms or more; 0 when none) from navigation or from the first keystroke until
+the network is idle.
+
+Bytes are response bodies as the server sent them (http.server sends them uncompressed;
 Pagefind's index files are compressed by Pagefind itself), counted by the server: they
 include what a Web Worker fetches and its own script, and leave out what the browser
 answered from its cache. "KB gzip" is what a server compressing text responses would send
@@ -41,7 +49,7 @@ from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import yaml
 from benchkit import BenchError, build_warchive, corpus_dir, out_dir, prepare_site
@@ -52,14 +60,27 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 INPUT = "#search-query"
+ORDER = "#search-sort"
+SORTS = ("newest", "oldest")
+"""The date orders of search.js's sort select (its first option, best match, is the default)."""
 RESULT = ".result-link"
 KEY_DELAY_MS = 60
+# A page opened with a query in its address searches without an input event: its clock
+# starts at navigation (performance.now() counts from there).
 PROBE = """
-window.__bench = {lastInput: null, firstResult: null};
+const fromAddress = new URLSearchParams(location.search).has("q") ? 0 : null;
+window.__bench = {lastInput: fromAddress, firstResult: null, longestTask: 0};
 document.addEventListener("input", () => {
   window.__bench.lastInput = performance.now();
   window.__bench.firstResult = null;
 }, true);
+if (PerformanceObserver.supportedEntryTypes.includes("longtask")) {
+  new PerformanceObserver((list) => {
+    for (const task of list.getEntries()) {
+      window.__bench.longestTask = Math.max(window.__bench.longestTask, task.duration);
+    }
+  }).observe({type: "longtask"});
+}
 new MutationObserver(() => {
   const b = window.__bench;
   if (b.lastInput !== null && b.firstResult === null && document.querySelector("RESULT")) {
@@ -75,6 +96,7 @@ class Sample:
     bytes: int
     requests: int
     gzip_bytes: int
+    longest_task_ms: float
 
 
 COMPRESSIBLE = re.compile(r"text/|javascript|json|xml|wasm")
@@ -139,19 +161,30 @@ def wait_first_result(page: Page) -> float:
     return probe["firstResult"] - probe["lastInput"]
 
 
-def page_load_search(context: BrowserContext, traffic: Traffic, url: str,
-                     query: str) -> tuple[Sample, int]:
-    """Fresh page: navigation start to first result; and the number of matches shown."""
+def settle(page: Page, traffic: Traffic, ms: float) -> Sample:
+    """Once the network is idle: the bytes since the mark and the longest task seen."""
+    page.wait_for_load_state("networkidle")
+    longest: float = page.evaluate("window.__bench.longestTask")
+    return Sample(ms, *traffic.since_mark(), longest)
+
+
+def page_load_search(context: BrowserContext, traffic: Traffic, url: str, query: str,
+                     sort: str | None) -> tuple[Sample, int]:
+    """Fresh page: navigation start to first result; and the number of matches shown.
+
+    Best match: the query filled in as soon as the box exists. A date order: the address
+    of a shared search, the query and the order in it."""
     page = context.new_page()
     traffic.mark()
-    page.goto(url, wait_until="commit")
-    page.locator(INPUT).fill(query)
-    wait_first_result(page)
-    ms: float = page.evaluate("window.__bench.firstResult")
+    if sort:
+        page.goto(f"{url}?{urlencode({'q': query, 'sort': sort})}", wait_until="commit")
+    else:
+        page.goto(url, wait_until="commit")
+        page.locator(INPUT).fill(query)
+    ms = wait_first_result(page)
     message = page.locator("#search-status").inner_text()
-    page.wait_for_load_state("networkidle")
     found = re.search(r"[\d,]+", message)
-    return Sample(ms, *traffic.since_mark()), int(found.group().replace(",", "")) if found else 0
+    return settle(page, traffic, ms), int(found.group().replace(",", "")) if found else 0
 
 
 def typed_search(page: Page, traffic: Traffic, query: str) -> Sample:
@@ -161,44 +194,50 @@ def typed_search(page: Page, traffic: Traffic, query: str) -> Sample:
         page.wait_for_function(f"!document.querySelector('{RESULT}')", timeout=30_000)
         page.wait_for_load_state("networkidle")
     traffic.mark()
+    page.evaluate("window.__bench.longestTask = 0")
     box.press_sequentially(query, delay=KEY_DELAY_MS)
-    ms = wait_first_result(page)
-    page.wait_for_load_state("networkidle")
-    return Sample(ms, *traffic.since_mark())
+    return settle(page, traffic, wait_first_result(page))
 
 
 def loaded_page_searches(context: BrowserContext, traffic: Traffic, url: str, first: str,
-                         second: str) -> tuple[Sample, Sample]:
+                         second: str, sort: str | None) -> tuple[Sample, Sample]:
     page = context.new_page()
     page.goto(url, wait_until="networkidle")
     page.locator(INPUT).wait_for()
+    if sort:
+        # With the box empty, choosing an order searches nothing (and loads no index).
+        page.locator(ORDER).select_option(sort)
     return typed_search(page, traffic, first), typed_search(page, traffic, second)
 
 
-SCENARIOS = ("page load -> first result (fresh browser)",
-             "last keystroke -> first result, first search on a loaded page",
-             "last keystroke -> first result, second search in that page")
+def scenarios(sort: str | None) -> tuple[str, str, str]:
+    first = (f"open /search/?q=QUERY&sort={sort} -> first result (fresh browser)" if sort
+             else "page load -> first result (fresh browser)")
+    return (first, "last keystroke -> first result, first search on a loaded page",
+            "last keystroke -> first result, second search in that page")
 
 
-def measure(url: str, traffic: Traffic, queries: list[str],
-            runs: int) -> list[tuple[str, int, str, Sample]]:
+def measure(url: str, traffic: Traffic, queries: list[str], runs: int,
+            sort: str | None) -> list[tuple[str, int, str, Sample]]:
     samples: dict[tuple[str, str], list[Sample]] = {}
     matches: dict[str, int] = {}
+    names = scenarios(sort)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for _ in range(runs):
             for i, query in enumerate(queries):
                 other = queries[i - 1] if len(queries) > 1 else query
                 with fresh(browser) as context:
-                    sample, matches[query] = page_load_search(context, traffic, url, query)
-                    samples.setdefault((query, SCENARIOS[0]), []).append(sample)
+                    sample, matches[query] = page_load_search(context, traffic, url, query,
+                                                              sort)
+                    samples.setdefault((query, names[0]), []).append(sample)
                 with fresh(browser) as context:
-                    one, two = loaded_page_searches(context, traffic, url, other, query)
-                    samples.setdefault((other, SCENARIOS[1]), []).append(one)
-                    samples.setdefault((query, SCENARIOS[2]), []).append(two)
+                    one, two = loaded_page_searches(context, traffic, url, other, query, sort)
+                    samples.setdefault((other, names[1]), []).append(one)
+                    samples.setdefault((query, names[2]), []).append(two)
         browser.close()
     return [(query, matches[query], scenario, median(samples[query, scenario]))
-            for query in queries for scenario in SCENARIOS]
+            for query in queries for scenario in names]
 
 
 @contextmanager
@@ -216,7 +255,8 @@ def median(samples: list[Sample]) -> Sample:
     return Sample(statistics.median(s.ms for s in samples),
                   int(statistics.median(s.bytes for s in samples)),
                   int(statistics.median(s.requests for s in samples)),
-                  int(statistics.median(s.gzip_bytes for s in samples)))
+                  int(statistics.median(s.gzip_bytes for s in samples)),
+                  statistics.median(s.longest_task_ms for s in samples))
 
 
 def default_queries(site: Path) -> list[str]:
@@ -225,13 +265,16 @@ def default_queries(site: Path) -> list[str]:
     return [places[0]["name"], places[-1]["name"]]
 
 
-def table(rows: list[tuple[str, int, str, Sample]], size: int, runs: int) -> str:
-    lines = [f"Search in Chromium, {size:,}-article warchive site, median of {runs} run(s)", "",
+def table(rows: list[tuple[str, int, str, Sample]], size: int, runs: int,
+          sort: str | None) -> str:
+    order = f"sorted {sort} first" if sort else "best match"
+    lines = [f"Search in Chromium, {size:,}-article warchive site, {order}, "
+             f"median of {runs} run(s)", "",
              "| query (matches) | what | to first result, ms | KB fetched | KB gzip "
-             "| requests |",
-             "|---|---|---:|---:|---:|---:|"]
+             "| requests | longest task, ms |",
+             "|---|---|---:|---:|---:|---:|---:|"]
     lines += [f"| {query} ({found:,}) | {scenario} | {s.ms:.0f} | {s.bytes / 1000:.0f} "
-              f"| {s.gzip_bytes / 1000:.0f} | {s.requests} |"
+              f"| {s.gzip_bytes / 1000:.0f} | {s.requests} | {s.longest_task_ms:.0f} |"
               for query, found, scenario, s in rows]
     return "\n".join(lines)
 
@@ -243,6 +286,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--query", action="append", help="a query (repeatable)")
     parser.add_argument("--rebuild", action="store_true", help="build the site even if present")
     parser.add_argument("--out", type=Path, help="search this built site instead (not rebuilt)")
+    parser.add_argument("--sort", choices=SORTS,
+                        help="search in this date order instead of best match")
     args = parser.parse_args(argv)
     site, out = corpus_dir(args.size), args.out or out_dir(args.size, "warchive")
     if args.out and not any((out / "pagefind").glob("*/pagefind-entry.json")):
@@ -255,8 +300,8 @@ def main(argv: list[str]) -> int:
         prepare_site(args.size)  # the corpus, for its place names
     queries = args.query or default_queries(site)
     with serve(out) as (root, traffic):
-        rows = measure(f"{root}/search/", traffic, queries, args.runs)
-    print(table(rows, args.size, args.runs))
+        rows = measure(f"{root}/search/", traffic, queries, args.runs, args.sort)
+    print(table(rows, args.size, args.runs, args.sort))
     return 0
 
 
