@@ -20,7 +20,7 @@ const PART = "warchive-part";
 const bundles = form.dataset.bundles.split(" ").filter(Boolean);
 let opening = null;
 let filtersLoaded = false;
-let shown = [];
+let shown = everything([]);
 let searchNumber = 0;
 
 async function openIndex() {
@@ -51,20 +51,56 @@ function theIndex() {
 
 async function ask(index, query, chosen) {
   // Answers: the results in order, and the filter counts (one object a search).
-  if (!index) { return { results: [], counts: [] }; }
+  if (!index) { return { results: everything([]), counts: [] }; }
   const sort = ORDERS[order.value];
   if (!sort) {
     const answer = await index.search(query || null, { filters: chosen });
-    return { results: answer.results, counts: [answer.filters] };
+    return { results: everything(answer.results), counts: [answer.filters] };
   }
   // Pagefind scores a date-ordered result by its rank inside its own part, so one search
-  // over merged parts would interleave them; parts hold disjoint runs of dates, so asking
-  // each part alone and joining the answers part after part is exact.
-  const answers = await Promise.all(bundles.map((bundle) =>
-    index.search(query || null, { filters: { ...chosen, [PART]: bundle }, sort })));
-  const lists = answers.map((answer) => answer.results);
-  if (order.value === "oldest") { lists.reverse(); }
-  return { results: lists.flat(), counts: answers.map((answer) => answer.filters) };
+  // over merged parts would interleave them; parts hold disjoint runs of dates, so the
+  // parts' own date-ordered answers, part after part, are exact. A search filtered to one
+  // part still runs in every merged part, so the parts are asked one at a time, as far as
+  // the results shown reach, and the counts come from a single search.
+  const parts = order.value === "oldest" ? [...bundles].reverse() : bundles;
+  const inPart = (bundle) =>
+    index.search(query || null, { filters: { ...chosen, [PART]: bundle }, sort });
+  if (!Object.keys(chosen).length) {
+    // Pagefind's totalFilters count before any filter: with none chosen, the first part's
+    // answer holds every count, how many results each part has among them.
+    const first = await inPart(parts[0]);
+    return { results: partByPart(parts, first.totalFilters[PART] || {}, inPart, first),
+      counts: [first.totalFilters] };
+  }
+  const all = await index.search(query || null,
+    { filters: { ...chosen, [PART]: { any: bundles } } });
+  return { results: partByPart(parts, all.filters[PART] || {}, inPart, null),
+    counts: [all.filters] };
+}
+
+function everything(results) {
+  return { length: results.length, take: async (start, end) => results.slice(start, end) };
+}
+
+function partByPart(parts, perPart, inPart, first) {
+  // Date-ordered results, each part asked when the results shown reach it.
+  const found = first ? [...first.results] : [];
+  let next = first ? 1 : 0;
+  let asking = Promise.resolve();
+  const fill = async (end) => {
+    while (found.length < end && next < parts.length) {
+      const bundle = parts[next++];
+      if (perPart[bundle]) { found.push(...(await inPart(bundle)).results); }
+    }
+  };
+  return {
+    length: parts.reduce((sum, bundle) => sum + (perPart[bundle] || 0), 0),
+    async take(start, end) {
+      asking = asking.then(() => fill(end));  // one part at a time, in order
+      await asking;
+      return found.slice(start, end);
+    },
+  };
 }
 
 function chosenFilters() {
@@ -114,7 +150,8 @@ async function run() {
 
 async function showMore(number) {
   const start = list.children.length;
-  const batch = await Promise.all(shown.slice(start, start + PAGE).map((r) => r.data()));
+  const next = await shown.take(start, start + PAGE);
+  const batch = await Promise.all(next.map((r) => r.data()));
   if (number !== searchNumber) { return; }
   for (const data of batch) { list.append(resultItem(data)); }
   more.hidden = list.children.length >= shown.length;
