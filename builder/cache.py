@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import heap
 from .articles import Article
 from .problems import Problem
 
@@ -65,7 +66,7 @@ def load(site_dir: Path) -> ParseCache:
     articles: dict[str, tuple[str, Parsed]] = {}
     for number in range(SHARDS):
         try:
-            with _shard_path(site_dir, number).open("rb") as handle:
+            with _shard_path(site_dir, number).open("rb") as handle, heap.paused_gc():
                 shard = pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
                 IndexError, TypeError, ValueError):

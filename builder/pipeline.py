@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import cache, frontmatter, markdown, parallel, publish, related, render, search
+from . import cache, frontmatter, heap, markdown, parallel, publish, related, render, search
 from .articles import Article, digest, parse_article
 from .model import Entry, Site, build_site
 from .problems import ContentError, Problem
@@ -161,8 +161,9 @@ def load(site_dir: Path, drafts: bool = False, base_url: str | None = None,
     if any(strict or not p.warning for p in problems):
         raise ContentError(problems)
     about = Markup(markdown.render(sources.about)) if sources.about else None
-    site, found = build_site((a for a in articles if drafts or not a.draft), registries,
-                             subjects, settings, about)
+    with heap.paused_gc():
+        site, found = build_site((a for a in articles if drafts or not a.draft), registries,
+                                 subjects, settings, about)
     if site is None:
         raise ContentError(problems + found)
     return Loaded(site, sources, sorted(problems))
@@ -269,9 +270,24 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
     loaded = load(site_dir, drafts, base_url, strict=strict, read=(sources, problems))
     cache.remember_stamps(site_dir, sources.stamps)
     publish.check_out_dir(out, site_dir)
+    with heap.frozen():  # the model lives until the end: no collection need scan it
+        staged = _publish_reusing(site_dir, loaded, out, options, index, live_reload, progress)
+    result = BuildResult(out, staged.files, staged.written, len(loaded.site.entries),
+                         loaded.warnings)
+    if not loaded.warnings:
+        cache.remember_published(site_dir, out, cache.Published(
+            stamp, result.articles, result.files, cache.marker_identity(marker)))
+    return result
+
+
+def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str, index: bool,
+                     live_reload: str | None, progress: Progress) -> publish.Staged:
+    """`_publish`, with what the last build left that is still good, and recording what
+    the next one can use."""
     progress.stage("ranking related coverage")
     lists, memo = related.related_lists(loaded.site, cache.related_memo(site_dir),
                                         cache.builder_version())
+    marker = out / publish.MARKER
     prior = Prior(cache.fingerprint(_shared_parts(loaded.sources), options),
                   cache.page_keys(site_dir, out, marker), lists)
     try:
@@ -281,12 +297,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
                           dataclasses.replace(prior, page_keys={}))
     cache.remember_page_keys(site_dir, out, marker, staged.keys)
     cache.remember_related(site_dir, memo)
-    result = BuildResult(out, staged.files, staged.written, len(loaded.site.entries),
-                         loaded.warnings)
-    if not loaded.warnings:
-        cache.remember_published(site_dir, out, cache.Published(
-            stamp, result.articles, result.files, cache.marker_identity(marker)))
-    return result
+    return staged
 
 
 @dataclass(frozen=True, slots=True)
