@@ -163,6 +163,8 @@ def _update_record(path: Path, name: str, record: object) -> None:
         assert isinstance(records, dict)
     except (OSError, ValueError, AssertionError):
         records = {}
+    # Folders since removed (e.g. each `warchive serve`'s temporary one) are forgotten.
+    records = {folder: kept for folder, kept in records.items() if Path(folder).is_dir()}
     if record is None:
         records.pop(name, None)
     else:

@@ -21,7 +21,7 @@ from watchfiles import watch
 
 from . import pipeline
 from .problems import ContentError, format_all
-from .publish import PublishError
+from .publish import MARKER, PublishError
 from .search import SearchIndexError
 
 STATUS_PATH = "/__warchive/status"
@@ -116,6 +116,26 @@ def rebuild(site_dir: Path, out: Path, base_url: str, state: State, drafts: bool
     return False
 
 
+PLACEHOLDER = f"""<!DOCTYPE html>
+<html lang="en">
+<meta charset="utf-8">
+<title>warchive: nothing built yet</title>
+<p>The content has problems (listed below and in the terminal), so no site was built.
+This page turns into the site at the first good save.</p>
+<script src="{SCRIPT_PATH}"></script>
+</html>
+"""
+
+
+def _placeholder(out: Path) -> None:
+    """What a preview started on broken content serves until its first good build: a page
+    that shows the problems and reloads (not a folder listing). The marker lets that
+    build replace the folder."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "index.html").write_text(PLACEHOLDER)
+    (out / MARKER).touch()
+
+
 class Preview:
     """A built site in a temporary folder, its server, and the watcher that rebuilds it."""
 
@@ -129,8 +149,8 @@ class Preview:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
 
     def start(self) -> None:
-        rebuild(self.site_dir, self.out, self.url, self.state, self.drafts)
-        self.out.mkdir(exist_ok=True)
+        if not rebuild(self.site_dir, self.out, self.url, self.state, self.drafts):
+            _placeholder(self.out)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def watch(self, stop: threading.Event) -> None:

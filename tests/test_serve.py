@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.serve import SCRIPT_PATH, STATUS_PATH, Preview
+from builder.serve import SCRIPT_PATH, STATUS_PATH, Preview, rebuild
 
 from .conftest import MakeSite, article
 
@@ -80,3 +80,33 @@ def test_public_builds_carry_no_reload_script(make_site: MakeSite) -> None:
     site = make_site({ARTICLE: article()})
     pipeline.build(site, index=False)
     assert SCRIPT_PATH not in (site / "public/articles/live/index.html").read_text()
+
+
+def test_a_preview_started_on_broken_content_serves_its_problems_then_the_site(
+        make_site: MakeSite) -> None:
+    site = make_site({ARTICLE: "---\ntitle: [unclosed\n---\n"})
+    running = Preview(site, 0)
+    running.start()
+    try:
+        home = fetch(running.url)
+        assert "no site was built" in home and f'<script src="{SCRIPT_PATH}">' in home
+        assert "live.md:3: invalid YAML" in fetch(running.url + STATUS_PATH.lstrip("/"))
+        (site / ARTICLE).write_text(article("Now fine"))
+        assert rebuild(site, running.out, running.url, running.state, drafts=True)
+        assert "Now fine" in fetch(running.url + "articles/live/")
+    finally:
+        running.close()
+
+
+def test_cache_records_of_removed_output_folders_are_dropped(make_site: MakeSite,
+                                                            tmp_path: Path) -> None:
+    import json
+
+    from builder import cache, pipeline
+
+    site = make_site({ARTICLE: article()})
+    pipeline.build(site, out=tmp_path / "one", index=False)
+    (tmp_path / "one").rename(tmp_path / "gone")
+    pipeline.build(site, out=tmp_path / "two", index=False)
+    records = json.loads((site / cache.CACHE_DIR / "pages.json").read_text())
+    assert list(records) == [str((tmp_path / "two").resolve())]
