@@ -1,0 +1,88 @@
+"""Page keys and the related-coverage memo: what changes a key, what leaves it, what is
+refused; which related lists are reused."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from markupsafe import Markup
+
+from builder import pagekeys, related
+from builder.model import Site, build_site
+from builder.settings import Settings
+
+from .test_model import make, registries
+
+
+def site_of(*articles) -> Site:  # type: ignore[no-untyped-def]
+    site, problems = build_site(list(articles), registries(), {}, Settings())
+    assert site is not None and not problems
+    return site
+
+
+def key(context: dict[str, object], base: str = "base") -> str:
+    return pagekeys.page_key(base, "article.html", "articles/a/index.html", context)
+
+
+def test_equal_contexts_give_equal_keys_and_any_difference_another() -> None:
+    site = site_of(make("a", "2025-01-01", people=["Zelensky"]), make("b", "2025-01-02"))
+    a, b = sorted(site.entries, key=lambda e: e.article.slug)
+    context = {"entry": a, "related": [b], "count": 3, "day": dt.date(2025, 1, 1),
+               "note": Markup("<b>x</b>"), "flag": True, "nothing": None}
+    assert key(context) == key(dict(context))
+    changed = [{**context, "related": []}, {**context, "count": 4},
+               {**context, "day": dt.date(2025, 1, 2)}, {**context, "note": "<b>x</b>!"},
+               {**context, "flag": False}, {**context, "nothing": 0}, {**context, "entry": b}]
+    keys = {key(c) for c in changed} | {key(context), key(context, base="other")}
+    assert len(keys) == len(changed) + 2
+
+
+def test_an_article_enters_by_its_text_digest() -> None:
+    site = site_of(make("a", "2025-01-01"))
+    [entry] = site.entries
+    edited = dataclasses.replace(entry, article=dataclasses.replace(entry.article,
+                                                                    digest="edited"))
+    assert key({"entry": entry}) != key({"entry": edited})
+
+
+def test_strings_cannot_run_into_each_other() -> None:
+    assert key({"a": ["ab", "c"]}) != key({"a": ["a", "bc"]})
+    assert key({"a": ("x",)}) != key({"a": "x"})
+
+
+def test_an_unknown_type_is_refused() -> None:
+    with pytest.raises(TypeError, match="cannot encode object"):
+        key({"thing": object()})
+
+
+def test_related_lists_are_reused_until_their_inputs_change(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    articles = [make(f"a{i}", f"2025-01-{1 + i:02d}", people=["Zelensky"],
+                     places=["Kursk" if i % 2 else "Ukraine"]) for i in range(6)]
+    ranked: list[str] = []
+    real = Site.related
+
+    def counting(self: Site, entry, limit):  # type: ignore[no-untyped-def]
+        ranked.append(entry.article.slug)
+        return real(self, entry, limit)
+
+    monkeypatch.setattr(Site, "related", counting)
+
+    def lists_of(found, memo, version="v1"):  # type: ignore[no-untyped-def]
+        ranked.clear()
+        site = site_of(*found)
+        lists, fresh = related.related_lists(site, memo, version)
+        expected = {e: real(site, e, site.settings.related_articles) for e in site.entries}
+        assert lists == expected
+        return sorted(ranked), fresh
+
+    everything, memo = lists_of(articles, {})
+    assert len(everything) == 6
+    assert lists_of(articles, memo)[0] == []
+    body_edited = [dataclasses.replace(articles[0], digest="new text"), *articles[1:]]
+    assert lists_of(body_edited, memo)[0] == []
+    moved = [*articles[:5], make("a5", "2025-01-06", people=["Zelensky"], places=["Ukraine"])]
+    assert 0 < len(lists_of(moved, memo)[0]) <= 6
+    assert lists_of(articles, memo, "v2")[0] == everything
