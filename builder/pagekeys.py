@@ -70,7 +70,7 @@ _LEAVES: dict[type, Callable[[Any], str]] = {
     Term: lambda term: f"T{term.kind}\0{term.name}",
     Route: lambda route: f"R{route.output}",
     str: lambda text: f"S{len(text)}:{text}",
-    Markup: lambda text: f"S{len(text)}:{text}",
+    Markup: lambda text: f"M{len(text)}:{text}",  # shown unescaped, unlike a str
     **dict.fromkeys((bool, int, float, type(None), dt.date, dt.datetime), _scalar),
 }
 """Encoders by exact type, the common case, looked up before any isinstance test."""

@@ -50,6 +50,7 @@ def test_an_article_enters_by_its_text_digest() -> None:
 def test_strings_cannot_run_into_each_other() -> None:
     assert key({"a": ["ab", "c"]}) != key({"a": ["a", "bc"]})
     assert key({"a": ("x",)}) != key({"a": "x"})
+    assert key({"a": Markup("<i>")}) != key({"a": "<i>"})
 
 
 def test_an_unknown_type_is_refused() -> None:
