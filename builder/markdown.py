@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
 
 _SAFE_SCHEMES = {"http", "https", "mailto"}
+_ROOT_LINK = re.compile(r'<a href="/(?!/)')
 
 
 def is_safe_link(url: str) -> bool:
@@ -74,3 +76,20 @@ _MD = _make()
 def render(text: str) -> str:
     env: dict[str, Any] = {}
     return str(_MD.render(text, env))
+
+
+def under_base(html: str, base_path: str) -> str:
+    """Root-relative links in rendered Markdown ('/people/x/') made to follow the site's
+    sub-path ('/war/people/x/'), as the site's own links do; a link that already starts
+    with the sub-path is left. Rendered bodies are cached without the sub-path (one parse
+    serves the preview at '/' and the site at '/war/'), so this is applied on each page.
+    Raw HTML is never let through, so every such '<a href="' is one this module wrote."""
+    if base_path == "/":
+        return html
+
+    def rebased(match: re.Match[str]) -> str:
+        if html.startswith(base_path, match.end() - 1):
+            return match[0]
+        return f'<a href="{base_path}'
+
+    return _ROOT_LINK.sub(rebased, html)

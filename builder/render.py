@@ -37,11 +37,16 @@ class Pager:
     next: Route | None
 
 
-def environment(templates: Mapping[str, str], live_reload: str | None = None) -> Environment:
+def environment(templates: Mapping[str, str], live_reload: str | None = None,
+                base_path: str = "/") -> Environment:
     env = Environment(loader=DictLoader(dict(templates)), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html", "xml"]), trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(markdown=_markdown, long_date=_long_date, iso=_iso, number=_number,
+
+    def markdown_here(text: str) -> Markup:
+        return Markup(markdown.under_base(_markdown(text), base_path))
+
+    env.filters.update(markdown=markdown_here, long_date=_long_date, iso=_iso, number=_number,
                        month_name=_month_name, description=structured.description)
     env.globals.update(KINDS=KINDS, SINGULAR=SINGULAR, live_reload=live_reload)
     return env
@@ -95,9 +100,15 @@ class Globals:
     __slots__ = ("_cards", "_env", "about_html", "settings", "subjects", "urls")
 
     def __init__(self, site: Site, env: Environment) -> None:
-        self.settings, self.urls = site.settings, site.urls
-        self.subjects, self.about_html = site.subjects, site.about_html
+        self.settings, self.urls, self.subjects = site.settings, site.urls, site.subjects
+        self.about_html = site.about_html and self._rebased(site.about_html)
         self._env, self._cards = env, dict[Entry, Markup]()
+
+    def body(self, entry: Entry) -> Markup:
+        return self._rebased(entry.article.body_html)
+
+    def _rebased(self, html: str) -> Markup:
+        return Markup(markdown.under_base(html, self.urls.base_path))
 
     def card(self, entry: Entry) -> Markup:
         """The article as listed (templates/_card.html), rendered once per process: the
@@ -126,7 +137,7 @@ def render_site(site: Site, templates: Mapping[str, str], live_reload: str | Non
     pages are usually left to render: the worker processes then get only those.
     `related` holds each entry's related coverage when it was worked out beforehand
     (`related.related_lists`)."""
-    env = environment(templates, live_reload)
+    env = environment(templates, live_reload, site.urls.base_path)
     shared = Globals(site, env)
     listed = list(pages(site, related))
     sitemap = [p.route for p in listed if p.template.endswith(".html") and p.template != "404.html"]

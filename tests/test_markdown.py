@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from builder.markdown import is_safe_link, render
+from builder.markdown import is_safe_link, render, under_base
 
 
 def test_raw_html_is_shown_as_text() -> None:
@@ -39,3 +39,18 @@ def test_tables_and_footnotes() -> None:
 def test_body_headings_start_below_the_title_without_gaps(top: str) -> None:
     html = render(f"{top} Section\n\n{top}# Part\n")
     assert html.startswith("<h2>Section</h2>") and "<h3>Part</h3>" in html
+
+
+def test_root_relative_links_follow_the_sub_path() -> None:
+    html = render("[a](/people/x/) [b](/war/archive/) [c](//cdn.example/x) [d](../y/) "
+                  "[e](https://example.org/z) [f](/war-crimes/)")
+    rebased = under_base(html, "/war/")
+    assert 'href="/war/people/x/"' in rebased and 'href="/war/archive/"' in rebased
+    assert 'href="//cdn.example/x"' in rebased and 'href="../y/"' in rebased
+    assert 'href="https://example.org/z"' in rebased and 'href="/war/war-crimes/"' in rebased
+    assert under_base(html, "/") == html
+
+
+def test_only_links_markdown_made_are_rebased() -> None:
+    html = render('Text that says <a href="/people/x/"> is shown, not linked.')
+    assert under_base(html, "/war/") == html

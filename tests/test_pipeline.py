@@ -71,3 +71,17 @@ def test_progress_shows_stages_on_a_terminal_and_nothing_elsewhere(make_site: Ma
     quiet = io.StringIO()
     pipeline.build(site, index=False, progress=Progress(quiet))  # StringIO is not a terminal
     assert quiet.getvalue() == ""
+
+
+def test_markdown_links_follow_a_sub_path(make_site: MakeSite) -> None:
+    site = make_site({
+        "content/articles/a.md": article(body="See [the President](/people/volodymyr-zelensky/)."),
+        "content/about.md": "Browse [by date](/archive/).\n",
+        "content/topics.yaml": "- name: casualties\n  description: See [claims](/claims/).\n",
+    }, site_yaml="title: T\nbase_url: https://example.org/war/\n")
+    pipeline.build(site, index=False)
+    public = site / "public"
+    page = (public / "articles/a/index.html").read_text()
+    assert 'href="/war/people/volodymyr-zelensky/"' in page
+    assert 'href="/war/archive/"' in (public / "about/index.html").read_text()
+    assert 'href="/war/claims/"' in (public / "topics/casualties/index.html").read_text()
