@@ -151,6 +151,7 @@ def swap(staging: Path, out: Path) -> None:
     if not out.exists():
         os.rename(staging, out)
         return
+    _carry_hidden(out, staging)
     if _exchange(staging, out):
         shutil.rmtree(staging)
         return
@@ -159,6 +160,15 @@ def swap(staging: Path, out: Path) -> None:
     os.rename(out, old)
     os.rename(staging, out)
     shutil.rmtree(old)
+
+
+def _carry_hidden(out: Path, staging: Path) -> None:
+    """Hidden top-level entries of the published folder that no build makes (a `.git` of
+    a deploy branch, a `.well-known`) move into the new site instead of being deleted."""
+    for entry in out.iterdir():
+        if (entry.name.startswith(".") and entry.name != MARKER
+                and not (staging / entry.name).exists()):
+            os.rename(entry, staging / entry.name)
 
 
 def discard(out: Path) -> None:

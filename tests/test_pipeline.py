@@ -85,3 +85,17 @@ def test_markdown_links_follow_a_sub_path(make_site: MakeSite) -> None:
     assert 'href="/war/people/volodymyr-zelensky/"' in page
     assert 'href="/war/archive/"' in (public / "about/index.html").read_text()
     assert 'href="/war/claims/"' in (public / "topics/casualties/index.html").read_text()
+
+
+def test_hidden_entries_of_the_published_folder_survive_a_rebuild(make_site: MakeSite) -> None:
+    site = make_site({"content/articles/a.md": article("First")})
+    pipeline.build(site, index=False)
+    public = site / "public"
+    (public / ".git").mkdir()
+    (public / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    (public / "stray.html").write_text("made by hand")
+    (site / "content/articles/a.md").write_text(article("Second"))
+    pipeline.build(site, index=False)
+    assert (public / ".git" / "HEAD").read_text() == "ref: refs/heads/gh-pages\n"
+    assert not (public / "stray.html").exists()
+    assert ">Second</h1>" in (public / "articles/a/index.html").read_text()
