@@ -16,6 +16,7 @@ import pickle
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 from . import heap
@@ -29,6 +30,8 @@ CACHE_DIR = ".warchive-cache"
 _PARSED = "articles"
 SHARDS = 64
 """The parse cache is kept in this many files, each article in the one its path hashes to."""
+_CHECK = 16
+"""Bytes of the checksum each shard starts with."""
 _PUBLISHED = "published.json"
 _PAGE_KEYS = "pages.json"
 _RELATED = "related.json"
@@ -41,11 +44,21 @@ file changes its ctime, a replacement its inode, so an equal stat means the same
 
 @functools.cache
 def builder_version() -> str:
-    """A hash of the builder's own code: a changed parser never reuses an old parse."""
+    """A hash of the builder's own code and of the libraries that shape its output: a
+    changed parser or renderer never reuses an old parse or page."""
     hasher = hashlib.blake2b(digest_size=16)
     for path in sorted(Path(__file__).parent.glob("*.py")):
         hasher.update(path.name.encode() + path.read_bytes())
+    for library in _OUTPUT_LIBRARIES:
+        try:
+            hasher.update(f"{library}=={metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            hasher.update(f"{library} missing".encode())
     return hasher.hexdigest()
+
+
+_OUTPUT_LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "pyyaml",
+                     "translitua", "pagefind")
 
 
 @dataclass
@@ -66,10 +79,14 @@ def load(site_dir: Path) -> ParseCache:
     articles: dict[str, tuple[str, Parsed]] = {}
     for number in range(SHARDS):
         try:
-            with _shard_path(site_dir, number).open("rb") as handle, heap.paused_gc():
-                shard = pickle.load(handle)
+            data = _shard_path(site_dir, number).read_bytes()
+            stored, payload = data[:_CHECK], data[_CHECK:]
+            if hashlib.blake2b(payload, digest_size=_CHECK).digest() != stored:
+                continue  # damaged: unpickling it could ask for any amount of memory
+            with heap.paused_gc():
+                shard = pickle.loads(payload)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-                IndexError, TypeError, ValueError):
+                IndexError, TypeError, ValueError, MemoryError):
             continue
         if isinstance(shard, ParseCache) and shard.version == version:
             articles.update(shard.articles)
@@ -95,9 +112,10 @@ def save(site_dir: Path, old: ParseCache, new: ParseCache) -> None:
         for number, articles in sorted(shards.items()):
             target = _shard_path(site_dir, number)
             temporary = target.with_name(f"{target.name}.{os.getpid()}")
-            with temporary.open("wb") as handle:
-                pickle.dump(ParseCache(new.version, articles), handle,
-                            protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(ParseCache(new.version, articles),
+                                   protocol=pickle.HIGHEST_PROTOCOL)
+            checksum = hashlib.blake2b(payload, digest_size=_CHECK).digest()
+            temporary.write_bytes(checksum + payload)
             os.replace(temporary, target)
     except OSError:
         pass  # a read-only site still builds; it only builds without a cache
@@ -207,9 +225,17 @@ def related_memo(site_dir: Path) -> dict[str, tuple[str, list[str]]]:
     """The last build's related-coverage lists (`related.Memo`), or none."""
     try:
         memo = json.loads((site_dir / CACHE_DIR / _RELATED).read_text())
-    except (OSError, ValueError):
+        return {path: _listed(entry) for path, entry in memo.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
         return {}
-    return memo if isinstance(memo, dict) else {}
+
+
+def _listed(entry: object) -> tuple[str, list[str]]:
+    """A JSON memo entry as (key, paths), or ValueError."""
+    match entry:
+        case [str(key), list(paths)] if all(isinstance(path, str) for path in paths):
+            return key, paths
+    raise ValueError(f"not a related list: {entry!r}")
 
 
 def remember_related(site_dir: Path, memo: dict[str, tuple[str, list[str]]]) -> None:

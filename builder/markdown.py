@@ -87,9 +87,12 @@ def under_base(html: str, base_path: str) -> str:
     if base_path == "/":
         return html
 
+    stem = base_path.rstrip("/")
+
     def rebased(match: re.Match[str]) -> str:
-        if html.startswith(base_path, match.end() - 1):
-            return match[0]
+        start = match.end() - 1
+        if html.startswith(stem, start) and html[start + len(stem)] in '/"?#':
+            return match[0]  # '/war/x/', '/war', '/war#top' are already under '/war/'
         return f'<a href="{base_path}'
 
     return _ROOT_LINK.sub(rebased, html)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,9 +75,15 @@ def read_sources(site_dir: Path, known: Mapping[str, cache.Stamped] | None = Non
         stamped = _stamped(path, rel, (known or {}).get(rel), problems)
         if stamped is not None:
             sources.articles.append((rel, stamped[1]))
-            sources.stamps[rel] = stamped
+            if time.time_ns() - stamped[0][2] > _RACY_NS:  # by ctime, which no tool sets
+                sources.stamps[rel] = stamped
     _read_templates(site_dir / "templates", sources, problems)
     return sources, problems
+
+
+_RACY_NS = 2_000_000_000
+"""A file changed this recently (in ns) is not remembered by its stat: on a filesystem
+with coarse timestamps, a second write in the same tick would keep the same stat."""
 
 
 def _stamped(path: Path, rel: str, known: cache.Stamped | None,
@@ -291,8 +298,11 @@ def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str, in
     prior = Prior(cache.fingerprint(_shared_parts(loaded.sources), options),
                   cache.page_keys(site_dir, out, marker), lists)
     try:
-        staged = _publish(loaded, out, index, live_reload, progress, prior)
+        staged: publish.Staged | None = _publish(loaded, out, index, live_reload, progress,
+                                                 prior)
     except publish.KeptFileMissing:
+        staged = None  # a page kept by its key is gone: render every page, below
+    if staged is None:
         staged = _publish(loaded, out, index, live_reload, progress,
                           dataclasses.replace(prior, page_keys={}))
     cache.remember_page_keys(site_dir, out, marker, staged.keys)

@@ -147,28 +147,46 @@ def reuse(out: Path, staging: Path, folder: str) -> bool:
 
 
 def swap(staging: Path, out: Path) -> None:
-    """Puts the staged site in place in one step, then removes the old one."""
+    """Puts the staged site in place in one step, then removes the old one. Should that
+    step fail, the old site stays as it was, hidden entries included."""
     if not out.exists():
         os.rename(staging, out)
         return
-    _carry_hidden(out, staging)
-    if _exchange(staging, out):
-        shutil.rmtree(staging)
-        return
+    carried = _carry_hidden(out, staging)
+    try:
+        if not _exchange(staging, out):
+            _replace(staging, out)
+            return
+    except BaseException:
+        for name in carried:
+            os.rename(staging / name, out / name)
+        raise
+    shutil.rmtree(staging)
+
+
+def _replace(staging: Path, out: Path) -> None:
+    """Two renames where the atomic exchange is not supported."""
     old = out.parent / f".{out.name}.old"
     shutil.rmtree(old, ignore_errors=True)
     os.rename(out, old)
-    os.rename(staging, out)
+    try:
+        os.rename(staging, out)
+    except BaseException:
+        os.rename(old, out)
+        raise
     shutil.rmtree(old)
 
 
-def _carry_hidden(out: Path, staging: Path) -> None:
+def _carry_hidden(out: Path, staging: Path) -> list[str]:
     """Hidden top-level entries of the published folder that no build makes (a `.git` of
     a deploy branch, a `.well-known`) move into the new site instead of being deleted."""
+    carried = []
     for entry in out.iterdir():
         if (entry.name.startswith(".") and entry.name != MARKER
                 and not (staging / entry.name).exists()):
             os.rename(entry, staging / entry.name)
+            carried.append(entry.name)
+    return carried
 
 
 def discard(out: Path) -> None:

@@ -279,3 +279,37 @@ def test_one_pagefind_and_one_wasm_serve_every_part(page: Any, origin: str) -> N
     assert len([name for name in names if name.endswith(".pf_meta")]) == len(bundles(page)) == 4
     assert sorted(name for name in names if name.endswith((".js", ".pagefind"))) == [
         "pagefind.js", "wasm.en.pagefind"], "one module and one wasm for all parts, no worker"
+
+
+@pytest.fixture(scope="module")
+def many_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """25 reports over three years, in three index parts: more than a page of results."""
+    from unittest import mock
+
+    from builder import model
+
+    from .conftest import article
+
+    root = tmp_path_factory.mktemp("many")
+    site = write_site(root / "src", {
+        f"content/articles/{2022 + i % 3}/r{i:02d}.md": article(
+            f"Dispatch number {i:02d}", f"{2022 + i % 3}-{1 + i % 12:02d}-{1 + i:02d}",
+            "A dispatch from the front in the series.") for i in range(25)})
+    with mock.patch.object(model, "PART_LIMIT", 10):
+        pipeline.build(site, out=root / "www")
+    with serve(root / "www") as url:
+        yield url
+
+
+def test_more_results_come_once_each_in_date_order_however_fast_one_clicks(
+        page: Any, many_origin: str) -> None:
+    search(page, many_origin, "dispatch", extra="&sort=newest")
+    assert len(results(page, 10)) == 10
+    page.evaluate("() => { const more = document.getElementById('search-more');"
+                  " more.click(); more.click(); more.click(); }")
+    results(page, 25)
+    page.wait_for_timeout(300)  # a doubled page would arrive now
+    titles = [t.strip() for t in page.locator(".result-link").all_inner_texts()]
+    newest_first = sorted(range(25), key=lambda i: (2022 + i % 3, 1 + i % 12, 1 + i),
+                          reverse=True)
+    assert titles == [f"Dispatch number {i:02d}" for i in newest_first]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import pickle
 import shutil
 from pathlib import Path
@@ -56,15 +58,48 @@ def test_a_cache_from_another_builder_version_is_ignored(make_site: MakeSite) ->
     site = make_site({"content/articles/a.md": article("Real title")})
     pipeline.build(site, index=False)
     [path] = (site / cache.CACHE_DIR / "articles").glob("*.pickle")
-    stale = pickle.loads(path.read_bytes())
+    stale = pickle.loads(path.read_bytes()[16:])  # after the checksum
     text_digest, (parsed, warnings) = stale.articles["content/articles/a.md"]
     forged = type(parsed)(**{**{f: getattr(parsed, f) for f in parsed.__slots__},
                              "title": "Stale title"})
     stale.articles["content/articles/a.md"] = (text_digest, (forged, warnings))
+
+    def write(cached: cache.ParseCache) -> None:
+        payload = pickle.dumps(cached)
+        path.write_bytes(hashlib.blake2b(payload, digest_size=16).digest() + payload)
+
+    write(stale)  # the same version, well formed: used (the forgery shows)
+    for record in ("published.json", "pages.json"):
+        (site / cache.CACHE_DIR / record).unlink()
+    pipeline.build(site, index=False)
+    assert ">Stale title</h1>" in (site / "public/articles/a/index.html").read_text()
     stale.version = "an older builder"
-    path.write_bytes(pickle.dumps(stale))
+    write(stale)
+    for record in ("published.json", "pages.json"):
+        (site / cache.CACHE_DIR / record).unlink()
     pipeline.build(site, index=False)
     assert ">Real title</h1>" in (site / "public/articles/a/index.html").read_text()
+
+
+def test_a_shard_with_a_bad_checksum_is_not_unpickled(make_site: MakeSite,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_site({"content/articles/a.md": article("Fine")})
+    pipeline.build(site, index=False)
+    [path] = (site / cache.CACHE_DIR / "articles").glob("*.pickle")
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(cache.pickle, "loads", lambda payload: pytest.fail("unpickled"))
+    assert cache.load(site).articles == {}
+
+
+def test_a_malformed_related_memo_is_ignored(make_site: MakeSite) -> None:
+    site = make_site({"content/articles/a.md": article("Good")})
+    pipeline.build(site, index=False)
+    (site / cache.CACHE_DIR / "related.json").write_text('{"content/articles/a.md": 1}')
+    (site / "content/articles/a.md").write_text(article("Changed"))
+    pipeline.build(site, index=False)
+    assert ">Changed</h1>" in (site / "public/articles/a/index.html").read_text()
 
 
 def test_check_writes_no_cache(make_site: MakeSite) -> None:
@@ -182,6 +217,7 @@ def test_an_edit_rewrites_one_shard_of_the_parse_cache(make_site: MakeSite) -> N
 
 def test_an_unchanged_file_is_not_read_again_and_a_touched_one_is(
         make_site: MakeSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "_RACY_NS", 0)  # the files here are all brand new
     site = make_site(many_articles(3))
     pipeline.build(site, index=False)
     read: list[str] = []
@@ -206,3 +242,9 @@ def test_damaged_file_stamps_are_ignored(make_site: MakeSite, damage: str) -> No
     (site / "content/articles/2025/01/a0.md").write_text(article("Fresh", "2025-01-01"))
     pipeline.build(site, index=False)
     assert ">Fresh</h1>" in (site / "public/articles/a0/index.html").read_text()
+
+
+def test_a_file_changed_a_moment_ago_is_not_remembered_by_its_stat(make_site: MakeSite) -> None:
+    site = make_site(many_articles(2))
+    pipeline.build(site, index=False)
+    assert json.loads((site / cache.CACHE_DIR / "stamps.json").read_text()) == {}

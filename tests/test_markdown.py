@@ -49,6 +49,9 @@ def test_root_relative_links_follow_the_sub_path() -> None:
     assert 'href="//cdn.example/x"' in rebased and 'href="../y/"' in rebased
     assert 'href="https://example.org/z"' in rebased and 'href="/war/war-crimes/"' in rebased
     assert under_base(html, "/") == html
+    bare = under_base(render("[r](/war) [s](/war#top) [t](/warsaw/)"), "/war/")
+    assert 'href="/war"' in bare and 'href="/war#top"' in bare
+    assert 'href="/war/warsaw/"' in bare
 
 
 def test_only_links_markdown_made_are_rebased() -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from builder import pipeline
+from builder import pipeline, publish
 from builder.problems import ContentError
 
 from .conftest import MakeSite, article
@@ -99,3 +100,46 @@ def test_hidden_entries_of_the_published_folder_survive_a_rebuild(make_site: Mak
     assert (public / ".git" / "HEAD").read_text() == "ref: refs/heads/gh-pages\n"
     assert not (public / "stray.html").exists()
     assert ">Second</h1>" in (public / "articles/a/index.html").read_text()
+
+
+def test_an_interrupted_swap_keeps_hidden_entries(make_site: MakeSite,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    site = make_site({"content/articles/a.md": article("Good")})
+    pipeline.build(site, index=False)
+    git = site / "public/.git"
+    git.mkdir()
+    (git / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    (site / "content/articles/b.md").write_text(article("Second"))
+
+    def interrupted(a: Path, b: Path) -> bool:  # Ctrl-C at the worst moment
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(publish, "_exchange", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.build(site, index=False)
+    assert (site / "public/articles/a/index.html").exists()  # old site still published
+    assert (git / "HEAD").exists()
+    assert (site / "public/articles/a/index.html").exists()
+
+
+def test_a_failed_fallback_swap_keeps_the_site_and_its_hidden_entries(
+        make_site: MakeSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No renameat2 (macOS, some filesystems): the fallback's rename failing."""
+    site = make_site({"content/articles/a.md": article("Good")})
+    pipeline.build(site, index=False)
+    git = site / "public/.git"
+    git.mkdir()
+    (git / "HEAD").write_text("x")
+    (site / "content/articles/b.md").write_text(article("Second"))
+    monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
+    real_rename = os.rename
+
+    def rename(src: Path, dst: Path) -> None:
+        if str(dst).endswith(".public.old"):
+            raise PermissionError(13, "Permission denied")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(publish.os, "rename", rename)
+    with pytest.raises(PermissionError):
+        pipeline.build(site, index=False)
+    assert (git / "HEAD").exists(), "the deploy branch's .git was deleted by discard()"

@@ -96,7 +96,7 @@ function partByPart(parts, perPart, inPart, first) {
   return {
     length: parts.reduce((sum, bundle) => sum + (perPart[bundle] || 0), 0),
     async take(start, end) {
-      asking = asking.then(() => fill(end));  // one part at a time, in order
+      asking = asking.then(() => fill(end), () => fill(end));  // in order; a failure passes
       await asking;
       return found.slice(start, end);
     },
@@ -144,11 +144,22 @@ async function run() {
   shown = answer.results;
   drawFilters(answer.counts, chosen);
   list.replaceChildren();
+  more.hidden = true;
   status.textContent = shown.length === 1 ? "1 article found" : `${shown.length} articles found`;
   await showMore(number);
 }
 
-async function showMore(number) {
+let paging = Promise.resolve();
+
+function showMore(number) {
+  // One page at a time: a second click, or a click while a new search shows its first
+  // page, would otherwise read the same start and list the same results twice.
+  paging = paging.then(() => nextPage(number), () => nextPage(number));
+  return paging;
+}
+
+async function nextPage(number) {
+  if (number !== searchNumber) { return; }
   const start = list.children.length;
   const next = await shown.take(start, start + PAGE);
   const batch = await Promise.all(next.map((r) => r.data()));
