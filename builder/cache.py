@@ -246,12 +246,12 @@ def stamps(site_dir: Path) -> dict[str, Stamped]:
     """The article files' stats and digests as the last build read them, or none."""
     try:
         known = json.loads((site_dir / CACHE_DIR / _STAMPS).read_text())
-        return {path: _stamped(entry) for path, entry in known.items()}
+        return {path: _stamp_entry(entry) for path, entry in known.items()}
     except (OSError, ValueError, TypeError, AttributeError):
         return {}
 
 
-def _stamped(entry: object) -> Stamped:
+def _stamp_entry(entry: object) -> Stamped:
     """A JSON entry as a Stamped, or ValueError: a cache is never trusted blindly."""
     match entry:
         case [[int(size), int(mtime), int(ctime), int(inode)], str(text_digest)]:

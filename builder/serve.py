@@ -19,9 +19,10 @@ from pathlib import Path
 import jinja2
 from watchfiles import watch
 
-from . import pipeline
+from . import pipeline, publish
 from .problems import ContentError, format_all
-from .publish import MARKER, PublishError
+from .publish import PublishError
+from .render import Output
 from .search import SearchIndexError
 
 STATUS_PATH = "/__warchive/status"
@@ -129,11 +130,10 @@ This page turns into the site at the first good save.</p>
 
 def _placeholder(out: Path) -> None:
     """What a preview started on broken content serves until its first good build: a page
-    that shows the problems and reloads (not a folder listing). The marker lets that
-    build replace the folder."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "index.html").write_text(PLACEHOLDER)
-    (out / MARKER).touch()
+    that shows the problems and reloads (not a folder listing), published like any site
+    so that build can replace it."""
+    staged = publish.stage([Output("index.html", PLACEHOLDER.encode())], out)
+    publish.swap(staged.path, out)
 
 
 class Preview:
