@@ -25,36 +25,69 @@ from .registries import Term
 from .urls import Route
 
 
+class Keys:
+    """Makes the page keys of one build.
+
+    A model value (a year of the archive, an outlet) is shown on many pages: a month's
+    page lists the months of its year. Each dataclass is encoded once per `Keys`, and its
+    digest stands for it on every later page; the memo holds the value itself, so no
+    other object can take its id while the memo lives.
+    """
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self._known: dict[int, tuple[object, str]] = {}
+
+    def page(self, template: str, output: str, context: Mapping[str, Any]) -> str:
+        parts = [self.base, template, output]
+        self._encode(dict(context), parts)
+        return _digest(parts)
+
+    def _encode(self, value: Any, parts: list[str]) -> None:
+        """Appends an unambiguous text for `value` (length-prefixed strings, bracketed
+        collections); a type it does not know is refused, never guessed at."""
+        leaf = _LEAVES.get(type(value))
+        if leaf is not None:
+            parts.append(leaf(value))
+        elif isinstance(value, (tuple, list)):
+            parts.append(f"[{len(value)}")
+            for item in value:  # mostly leaves (a listing's articles): no call for those
+                leaf = _LEAVES.get(type(item))
+                if leaf is not None:
+                    parts.append(leaf(item))
+                else:
+                    self._encode(item, parts)
+        elif isinstance(value, dict):
+            parts.append(f"{{{len(value)}")
+            for key, item in value.items():
+                self._encode(key, parts)
+                self._encode(item, parts)
+        elif isinstance(value, str):
+            parts.append(f"S{len(value)}:{value}")
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            parts.append(self._dataclass(value))
+        else:
+            raise TypeError(f"page keys cannot encode {type(value).__name__}: "
+                            "add it to pagekeys.Keys._encode")
+
+    def _dataclass(self, value: Any) -> str:
+        known = self._known.get(id(value))
+        if known is None:
+            kind: type = type(value)
+            fields = [f"D{kind.__qualname__}"]
+            for name in _field_names(kind):
+                self._encode(getattr(value, name), fields)
+            known = self._known[id(value)] = (value, f"D{_digest(fields)}")
+        return known[1]
+
+
 def page_key(base: str, template: str, output: str, context: Mapping[str, Any]) -> str:
-    parts = [base, template, output]
-    _encode(dict(context), parts)
+    """One page's key, for a build that makes one."""
+    return Keys(base).page(template, output, context)
+
+
+def _digest(parts: list[str]) -> str:
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
-
-
-def _encode(value: Any, parts: list[str]) -> None:
-    """Appends an unambiguous text for `value` (length-prefixed strings, bracketed
-    collections); a type it does not know is refused, never guessed at."""
-    leaf = _LEAVES.get(type(value))
-    if leaf is not None:
-        parts.append(leaf(value))
-    elif isinstance(value, (tuple, list)):
-        parts.append(f"[{len(value)}")
-        for item in value:
-            _encode(item, parts)
-    elif isinstance(value, dict):
-        parts.append(f"{{{len(value)}")
-        for key, item in value.items():
-            _encode(key, parts)
-            _encode(item, parts)
-    elif isinstance(value, str):
-        parts.append(f"S{len(value)}:{value}")
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        parts.append(f"D{type(value).__qualname__}")
-        for name in _field_names(type(value)):
-            _encode(getattr(value, name), parts)
-    else:
-        raise TypeError(f"page keys cannot encode {type(value).__name__}: "
-                        "add it to pagekeys._encode")
 
 
 def _entry(entry: Entry) -> str:

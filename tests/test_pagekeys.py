@@ -58,6 +58,28 @@ def test_an_unknown_type_is_refused() -> None:
         key({"thing": object()})
 
 
+def test_a_value_shown_on_many_pages_is_encoded_once_and_still_told_apart() -> None:
+    site = site_of(make("a", "2025-01-01"), make("b", "2025-02-01"), make("c", "2024-05-01"))
+    keys = pagekeys.Keys("base")
+    encoded: list[object] = []
+    real = keys._dataclass
+
+    def counting(value: object) -> str:
+        encoded.append(value)
+        return real(value)
+
+    keys._dataclass = counting  # type: ignore[method-assign]
+    year_2025, year_2024 = site.archive
+    first = keys.page("month.html", "m/index.html", {"year": year_2025})
+    calls = len(encoded)
+    assert keys.page("month.html", "m/index.html", {"year": year_2025}) == first
+    assert len(encoded) == calls + 1  # the year alone, from the memo: not its months
+    assert keys.page("month.html", "m/index.html", {"year": year_2024}) != first
+    assert first == pagekeys.page_key("base", "month.html", "m/index.html", {"year": year_2025})
+    edited = dataclasses.replace(year_2025, months=year_2025.months[:1])
+    assert keys.page("month.html", "m/index.html", {"year": edited}) != first
+
+
 def test_related_lists_are_reused_until_their_inputs_change(
         monkeypatch: pytest.MonkeyPatch) -> None:
     articles = [make(f"a{i}", f"2025-01-{1 + i:02d}", people=["Zelensky"],
