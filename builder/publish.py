@@ -9,6 +9,8 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
+import subprocess
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,7 +163,7 @@ def swap(staging: Path, out: Path) -> None:
         for name in carried:
             os.rename(staging / name, out / name)
         raise
-    shutil.rmtree(staging)
+    remove_later(staging)
 
 
 def _replace(staging: Path, out: Path) -> None:
@@ -174,7 +176,7 @@ def _replace(staging: Path, out: Path) -> None:
     except BaseException:
         os.rename(old, out)
         raise
-    shutil.rmtree(old)
+    remove_later(old)
 
 
 def _carry_hidden(out: Path, staging: Path) -> list[str]:
@@ -187,6 +189,28 @@ def _carry_hidden(out: Path, staging: Path) -> list[str]:
             os.rename(entry, staging / entry.name)
             carried.append(entry.name)
     return carried
+
+
+REMOVING = ".removing-"
+"""Infix of a replaced site's folder name while it is being deleted."""
+
+
+def remove_later(folder: Path) -> None:
+    """Deletes a replaced site after the build has returned: deleting its 30,000 files
+    and folders took 0.4 s of a one-edit rebuild of 10,000 articles. The folder is first
+    renamed, so the next build's staging never meets it; folders that an earlier removal
+    left (the machine stopped) go with it."""
+    doomed = folder.parent / f"{folder.name}{REMOVING}{os.getpid()}-{time.time_ns()}"
+    os.rename(folder, doomed)
+    pattern = f"{folder.name}{REMOVING}*"
+    targets = sorted(str(path) for path in folder.parent.glob(pattern))
+    try:  # the shell returns at once; its `rm`, left to run, is no child of ours
+        subprocess.run(["sh", "-c", 'rm -rf -- "$@" &', "sh", *targets], check=True,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, start_new_session=True)
+    except (OSError, subprocess.CalledProcessError):  # no shell here: delete now
+        for target in targets:
+            shutil.rmtree(target, ignore_errors=True)
 
 
 def discard(out: Path) -> None:
