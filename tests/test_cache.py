@@ -248,3 +248,24 @@ def test_a_file_changed_a_moment_ago_is_not_remembered_by_its_stat(make_site: Ma
     site = make_site(many_articles(2))
     pipeline.build(site, index=False)
     assert json.loads((site / cache.CACHE_DIR / "stamps.json").read_text()) == {}
+
+
+def test_what_the_cache_holds_unpickles_equal_field_by_field() -> None:
+    """`articles.Cached` pickles the slots in order and unpickles through `__init__`:
+    a field left out of `__init__` or out of order would come back wrong."""
+    import dataclasses
+
+    from builder import articles
+    from builder.articles import parse_article
+
+    claims = "\n  - {subject: troops, value: 11000, claimed_by: Zelensky, as_of: 2025-03-01}"
+    text = article("Pickled", "2025-03-04", "A body.", claims=claims,
+                   updates="\n  - {date: 2025-03-05, note: Figure corrected.}")
+    parsed, problems = parse_article("content/articles/p.md", text, "p")
+    assert parsed is not None and not problems and parsed.claims and parsed.updates
+    kinds = {getattr(articles, kind.__name__) for kind in articles.Cached.__subclasses__()}
+    assert len(kinds) == 6
+    for kind in kinds:
+        assert kind.__slots__ == tuple(f.name for f in dataclasses.fields(kind) if f.init)
+    again = pickle.loads(pickle.dumps(parsed))
+    assert again == parsed and again.body_html == parsed.body_html
