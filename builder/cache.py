@@ -13,11 +13,14 @@ import hashlib
 import json
 import os
 import pickle
+import shutil
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+
+import jinja2
 
 from . import heap
 from .articles import Article
@@ -36,6 +39,7 @@ _PUBLISHED = "published.json"
 _PAGE_KEYS = "pages.json"
 _RELATED = "related.json"
 _STAMPS = "stamps.json"
+_TEMPLATES = "templates"
 
 Stamped = tuple[tuple[int, int, int, int], str]
 """A file's (size, mtime_ns, ctime_ns, inode) and the digest of its text: a write to the
@@ -261,3 +265,16 @@ def _stamp_entry(entry: object) -> Stamped:
 
 def remember_stamps(site_dir: Path, known: dict[str, Stamped]) -> None:
     _write_json(site_dir / CACHE_DIR / _STAMPS, known)
+
+
+def compiled_templates(site_dir: Path) -> jinja2.BytecodeCache:
+    """Jinja's compiled templates, so that a rebuild does not compile them again (0.2 s of
+    a one-edit rebuild at 10k). Jinja checks each against its template's source; the
+    folder is named by the builder version, as the environment's options shape the code
+    too, and folders of other versions are removed."""
+    root = site_dir / CACHE_DIR / _TEMPLATES
+    folder = root / builder_version()
+    if not folder.is_dir():
+        shutil.rmtree(root, ignore_errors=True)
+        folder.mkdir(parents=True)
+    return jinja2.FileSystemBytecodeCache(str(folder))

@@ -164,7 +164,8 @@ def load(site_dir: Path, drafts: bool = False, base_url: str | None = None,
     if base_url is not None:
         settings = dataclasses.replace(settings, base_url=base_url.rstrip("/") + "/")
     articles = _parse_articles(sources, problems, site_dir, use_cache)
-    problems += _check_templates(sources.templates)
+    problems += _check_templates(sources.templates,
+                                 cache.compiled_templates(site_dir) if use_cache else None)
     if any(strict or not p.warning for p in problems):
         raise ContentError(problems)
     about = Markup(markdown.render(sources.about)) if sources.about else None
@@ -230,8 +231,9 @@ def _parse(site_dir: Path, path: str) -> tuple[Article | None, list[Problem]]:
     return parse_article(path, text, Path(path).stem)
 
 
-def _check_templates(templates: dict[str, str]) -> list[Problem]:
-    env = render.environment(templates)
+def _check_templates(templates: dict[str, str],
+                     compiled: jinja2.BytecodeCache | None) -> list[Problem]:
+    env = render.environment(templates, compiled=compiled)
     problems = []
     for name in templates:
         try:
@@ -296,7 +298,8 @@ def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str, in
                                         cache.builder_version())
     marker = out / publish.MARKER
     prior = Prior(cache.fingerprint(_shared_parts(loaded.sources), options),
-                  cache.page_keys(site_dir, out, marker), lists)
+                  cache.page_keys(site_dir, out, marker), lists,
+                  cache.compiled_templates(site_dir))
     try:
         staged: publish.Staged | None = _publish(loaded, out, index, live_reload, progress,
                                                  prior)
@@ -320,6 +323,8 @@ class Prior:
     """The published pages' keys: a page whose key is unchanged is not rendered again."""
     related: dict[Entry, list[Entry]]
     """Each article's related coverage, reused where its inputs are unchanged."""
+    compiled: jinja2.BytecodeCache
+    """The templates' compiled code."""
 
 
 def _publish(loaded: Loaded, out: Path, index: bool, live_reload: str | None,
@@ -328,7 +333,7 @@ def _publish(loaded: Loaded, out: Path, index: bool, live_reload: str | None,
     site = loaded.site
     assets = (render.Output(path, data) for path, data in sorted(loaded.sources.assets.items()))
     outputs = render.render_site(site, loaded.sources.templates, live_reload, prior.base,
-                                 prior.page_keys, prior.related)
+                                 prior.page_keys, prior.related, prior.compiled)
     if progress.enabled:
         outputs = progress.track(outputs, "rendering", render.count(site))
     try:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
+from jinja2 import BytecodeCache, DictLoader, Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from . import export, markdown, pagekeys, parallel, structured
@@ -38,10 +38,12 @@ class Pager:
 
 
 def environment(templates: Mapping[str, str], live_reload: str | None = None,
-                base_path: str = "/") -> Environment:
+                base_path: str = "/", compiled: BytecodeCache | None = None) -> Environment:
+    """`compiled` keeps the templates' compiled code between builds."""
     env = Environment(loader=DictLoader(dict(templates)), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html", "xml"]), trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=True)
+                      lstrip_blocks=True, keep_trailing_newline=True,
+                      bytecode_cache=compiled)
 
     def markdown_here(text: str) -> Markup:
         return Markup(markdown.under_base(_markdown(text), base_path))
@@ -130,24 +132,26 @@ class Globals:
 
 def render_site(site: Site, templates: Mapping[str, str], live_reload: str | None = None,
                 base: str = "", published: Mapping[str, str] | None = None,
-                related: Mapping[Entry, Sequence[Entry]] | None = None) -> Iterator[Output]:
+                related: Mapping[Entry, Sequence[Entry]] | None = None,
+                compiled: BytecodeCache | None = None) -> Iterator[Output]:
     """Every page, feed and export. A page whose key, made with `base` (the build's key,
     `pagekeys`), equals its key in `published` (the published site's page keys) is not
     rendered: its Output has no data. All keys are made first (on every core), as few
     pages are usually left to render: the worker processes then get only those.
     `related` holds each entry's related coverage when it was worked out beforehand
-    (`related.related_lists`)."""
-    env = environment(templates, live_reload, site.urls.base_path)
+    (`related.related_lists`). `compiled` keeps the templates' compiled code."""
+    env = environment(templates, live_reload, site.urls.base_path, compiled)
     shared = Globals(site, env)
     listed = list(pages(site, related))
     sitemap = [p.route for p in listed if p.template.endswith(".html") and p.template != "404.html"]
     listed.append(Page(site.urls.file("sitemap.xml"), "sitemap.xml",
                        functools.partial(dict, routes=sitemap)))
     published = published or {}
+    keys_of = pagekeys.Keys(base)
 
     def key(index: int) -> str:
         page = listed[index]
-        return pagekeys.page_key(base, page.template, page.route.output, page.context())
+        return keys_of.page(page.template, page.route.output, page.context())
 
     keys = list(parallel.ordered_map(key, list(range(len(listed))), chunk=512))
     stale = [index for index, page in enumerate(listed)
