@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,21 @@ def test_a_failed_fallback_swap_keeps_the_site_and_its_hidden_entries(
     with pytest.raises(PermissionError):
         pipeline.build(site, index=False)
     assert (git / "HEAD").exists(), "the deploy branch's .git was deleted by discard()"
+
+
+def test_the_replaced_site_is_deleted_after_the_build_with_any_left_before(
+        make_site: MakeSite) -> None:
+    site = make_site({"content/articles/a.md": article("First")})
+    pipeline.build(site, index=False)
+    left = site / f".public.staging{publish.REMOVING}1-2"  # an earlier removal, cut short
+    (left / "articles").mkdir(parents=True)
+    (left / "articles/old.html").write_text("old")
+    (site / "content/articles/a.md").write_text(article("Second"))
+    pipeline.build(site, index=False)
+    assert ">Second</h1>" in (site / "public/articles/a/index.html").read_text()
+    for _ in range(200):  # the removal runs on after the build returned
+        if not list(site.glob(f"*{publish.REMOVING}*")):
+            break
+        time.sleep(0.05)
+    assert sorted(p.name for p in site.iterdir()) == [".warchive-cache", "content", "public",
+                                                      "templates"]
