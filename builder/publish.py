@@ -65,6 +65,8 @@ class Staged:
     """Output paths whose watched part changed (e.g. the text the search index holds)."""
     keys: dict[str, str] = field(default_factory=dict)
     """Output path to page key (`pagekeys`), for every output that has one."""
+    unindexed: frozenset[str] = frozenset()
+    """Search parts whose changed pages their bundle does not hold yet (`search.Plan`)."""
 
 
 def stage(outputs: Iterable[Output], out: Path,

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,28 @@ class SearchIndexError(Exception):
     """Pagefind failed; the old site stays published."""
 
 
+class Cancelled(SearchIndexError):
+    """The build was called off while Pagefind ran (`Plan.cancel`); the old site stays."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Which parts a build indexes: by default every part whose pages changed. The dev
+    server publishes an edit's pages first, with the parts they belong to left as they
+    were (`later`), then indexes those in a build that can be called off (`cancel`) by
+    the next edit."""
+
+    later: bool = False
+    """A part whose pages changed keeps its published bundle, and is reported stale."""
+    stale: frozenset[str] = frozenset()
+    """Parts an earlier build left stale: indexed whether or not their pages changed."""
+    cancel: threading.Event | None = None
+
+
+NOW = Plan()
+"""Every part whose pages changed is indexed in this build: a published site's plan."""
+
+
 @dataclass(frozen=True, slots=True)
 class Part:
     name: str
@@ -76,30 +99,41 @@ class Part:
 
 
 def index_parts(staged: Staged, out: Path, parts: Sequence[Part], language: str,
-                progress: Progress = QUIET) -> None:
+                progress: Progress = QUIET, plan: Plan = NOW) -> frozenset[str]:
     """Each part's bundle: linked from the published site when none of its pages changed,
-    else built afresh, a few parts at once (see CONCURRENT_PAGES)."""
+    else built afresh, a few parts at once (see CONCURRENT_PAGES). Returns the parts left
+    stale (`Plan.later`)."""
     changed = set(staged.changed)
-    todo = [part for part in parts
-            if changed.intersection(part.pages)
-            or page_count(out / FOLDER / part.name, language) != len(part.pages)
-            or not reuse(out, staged.path, f"{FOLDER}/{part.name}")]
+    stale = set[str]()
+    todo = []
+    for part in parts:
+        bundle = f"{FOLDER}/{part.name}"
+        current = (part.name not in plan.stale and not changed.intersection(part.pages)
+                   and page_count(out / bundle, language) == len(part.pages))
+        if (current or plan.later) and reuse(out, staged.path, bundle):
+            if not current:
+                stale.add(part.name)
+        else:
+            todo.append(part)
     running: list[_Run] = []
     try:
         for number, part in enumerate(todo, 1):
+            if plan.cancel is not None and plan.cancel.is_set():
+                raise Cancelled("indexing was called off")
             while running and (len(running) >= parallel.workers()
                                or _pages(running) + len(part.pages) > CONCURRENT_PAGES):
-                running.pop(0).finish()
+                running.pop(0).finish(plan.cancel)
             progress.stage(f"indexing search part {part.name} ({number}/{len(todo)}, "
                            f"{len(part.pages):,} articles)")
             running.append(_Run.start(staged.path, part, language))
         while running:
-            running.pop(0).finish()
+            running.pop(0).finish(plan.cancel)
     finally:
         for run in running:
             run.process.kill()
             run.process.wait()
         shutil.rmtree(staged.path / _SHADOW, ignore_errors=True)
+    return frozenset(stale)
 
 
 def _pages(running: list[_Run]) -> int:
@@ -136,7 +170,12 @@ class _Run:
                 "PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE": str(INDEX_CHUNK_SIZE)})
         return cls(part, process, shadow, log)
 
-    def finish(self) -> None:
+    def finish(self, cancel: threading.Event | None = None) -> None:
+        while cancel is not None and self.process.poll() is None:
+            if cancel.wait(0.05):
+                self.process.kill()
+                self.process.wait()
+                raise Cancelled(f"indexing part {self.part.name} was called off")
         code = self.process.wait()
         shutil.rmtree(self.shadow)
         output = self.log.read_text(errors="replace").strip()

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -50,3 +53,65 @@ def test_a_failing_part_stops_the_build_and_keeps_the_published_site(
         pipeline.build(site)
     assert {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()} == published
     assert not list(site.glob(".public*")) and not list(site.parent.glob(".public*"))
+
+
+def bundle_files(site: Path, part: str) -> dict[str, bytes]:
+    folder = site / "public/pagefind" / part
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_pages_can_be_published_before_their_part_is_indexed_again(
+        make_site: MakeSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the dev server does: pages first, with the old bundle, then the index."""
+    monkeypatch.setattr(model, "PART_LIMIT", 1)
+    site = make_site(dated_articles(range(2022, 2025)))
+    pipeline.build(site)
+    before = {part: bundle_files(site, part) for part in ("2022", "2023", "2024")}
+    (site / "content/articles/2023/a2023.md").write_text(
+        article("Report of 2023", "2023-05-01", "A sentence about pontoon bridges."))
+    first = pipeline.build(site, plan=search.Plan(later=True))
+    assert first.unindexed == {"2023"}
+    assert "pontoon" in (site / "public/articles/a2023/index.html").read_text()
+    assert {part: bundle_files(site, part) for part in before} == before
+    second = pipeline.build(site, plan=search.Plan(stale=first.unindexed))
+    assert second.unindexed == frozenset() and second.written == 0
+    assert bundle_files(site, "2023") != before["2023"]
+    assert bundle_files(site, "2022") == before["2022"]
+    assert bundle_files(site, "2024") == before["2024"]
+    assert pipeline.build(site).written == 0  # and now the site is up to date
+
+
+def test_a_called_off_index_leaves_the_site_as_it_was(make_site: MakeSite,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model, "PART_LIMIT", 1)
+    site = make_site(dated_articles(range(2022, 2024)))
+    pipeline.build(site)
+    (site / "content/articles/2023/a2023.md").write_text(article("Renamed", "2023-05-01"))
+    first = pipeline.build(site, plan=search.Plan(later=True))
+    published = {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(search.Cancelled):
+        pipeline.build(site, plan=search.Plan(stale=first.unindexed, cancel=cancel))
+    assert {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()} == published
+    assert pipeline.build(site, plan=search.Plan(stale=first.unindexed)).unindexed == set()
+
+
+def test_a_running_pagefind_is_stopped_when_the_build_is_called_off(
+        make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    site = make_site(dated_articles(range(2023, 2024)))
+    pipeline.build(site)
+    slow = tmp_path / "pagefind"
+    slow.write_text("#!/bin/sh\nexec sleep 59.75\n")  # a Pagefind that never ends
+    slow.chmod(slow.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(search, "get_executable", lambda: slow)
+    (site / "content/articles/2023/a2023.md").write_text(article("Renamed", "2023-05-01"))
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(search.Cancelled, match="part 2023"):
+        pipeline.build(site, plan=search.Plan(cancel=cancel))
+    assert time.monotonic() - started < 30
+    assert subprocess.run(["pgrep", "-f", "sleep 59.75"], capture_output=True).returncode == 1
+    assert "Report of 2023" in (site / "public/articles/a2023/index.html").read_text()

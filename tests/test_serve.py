@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import urllib.request
@@ -58,6 +59,18 @@ def test_an_edit_shows_within_two_seconds(preview: tuple[Preview, Path]) -> None
     running, site = preview
     (site / ARTICLE).write_text(article("First words", body="A freshly edited sentence."))
     assert within(2, lambda: "freshly edited" in fetch(running.url + "articles/live/"))
+
+
+def test_the_search_index_follows_the_pages(preview: tuple[Preview, Path]) -> None:
+    running, site = preview
+    status = running.url + STATUS_PATH.lstrip("/")
+    indexed = json.loads(fetch(status))["search"]
+    (site / ARTICLE).write_text(article("First words", body="A sentence about pontoons."))
+    assert within(2, lambda: "pontoons" in fetch(running.url + "articles/live/"))
+    assert within(10, lambda: json.loads(fetch(status))["search"] > indexed)
+    entry = json.loads(fetch(running.url + "pagefind/2025/pagefind-entry.json"))
+    assert entry["languages"]["en"]["page_count"] == 1
+    assert 'getElementById("search-query")' in fetch(running.url + SCRIPT_PATH.lstrip("/"))
 
 
 def test_a_broken_edit_keeps_the_site_and_reports_then_recovers(
