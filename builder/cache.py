@@ -82,19 +82,36 @@ def load(site_dir: Path) -> ParseCache:
     version = builder_version()
     articles: dict[str, tuple[str, Parsed]] = {}
     for number in range(SHARDS):
-        try:
-            data = _shard_path(site_dir, number).read_bytes()
-            stored, payload = data[:_CHECK], data[_CHECK:]
-            if hashlib.blake2b(payload, digest_size=_CHECK).digest() != stored:
-                continue  # damaged: unpickling it could ask for any amount of memory
-            with heap.paused_gc():
-                shard = pickle.loads(payload)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-                IndexError, TypeError, ValueError, MemoryError):
-            continue
+        shard = _read_shard(_shard_path(site_dir, number))
         if isinstance(shard, ParseCache) and shard.version == version:
             articles.update(shard.articles)
     return ParseCache(version, articles)
+
+
+_read_before: dict[str, tuple[tuple[int, int, int], object]] = {}
+"""Shards this process has read, by path, with their file's (inode, size, mtime): the dev
+server's rebuilds take an unchanged shard from here instead of unpickling it again (0.2 s
+at 10k articles). A saved shard is a new file (a new inode), so it is read again."""
+
+
+def _read_shard(path: Path) -> object:
+    try:
+        status = path.stat()
+        identity = (status.st_ino, status.st_size, status.st_mtime_ns)
+        known = _read_before.get(str(path))
+        if known is not None and known[0] == identity:
+            return known[1]
+        data = path.read_bytes()
+        stored, payload = data[:_CHECK], data[_CHECK:]
+        if hashlib.blake2b(payload, digest_size=_CHECK).digest() != stored:
+            return None  # damaged: unpickling it could ask for any amount of memory
+        with heap.paused_gc():
+            shard = pickle.loads(payload)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+            IndexError, TypeError, ValueError, MemoryError):
+        return None
+    _read_before[str(path)] = identity, shard
+    return shard
 
 
 def save(site_dir: Path, old: ParseCache, new: ParseCache) -> None:

@@ -269,3 +269,26 @@ def test_what_the_cache_holds_unpickles_equal_field_by_field() -> None:
         assert kind.__slots__ == tuple(f.name for f in dataclasses.fields(kind) if f.init)
     again = pickle.loads(pickle.dumps(parsed))
     assert again == parsed and again.body_html == parsed.body_html
+
+
+def test_a_process_unpickles_only_the_shards_written_since_it_read_them(
+        make_site: MakeSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dev server rebuilds in one process: an edit's shard is read again, no other."""
+    site = make_site(many_articles(40))
+    pipeline.build(site, index=False)
+    cache.load(site)
+    unpickled: list[int] = []
+    real = pickle.loads
+
+    def counting(data: bytes) -> object:
+        unpickled.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(cache.pickle, "loads", counting)
+    assert len(cache.load(site).articles) == 40 and unpickled == []
+    (site / "content/articles/2025/02/a1.md").write_text(article("Edited", "2025-02-02"))
+    pipeline.build(site, index=False)  # reads before it saves the edited article's shard
+    assert unpickled == []
+    [(_, (parsed, _))] = [entry for path, entry in cache.load(site).articles.items()
+                          if path.endswith("/a1.md")]
+    assert parsed.title == "Edited" and len(unpickled) == 1
