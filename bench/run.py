@@ -63,6 +63,7 @@ class SizeResult:
     outputs: dict[str, str] = field(default_factory=dict)
     """Label -> outstat.py's line for that output folder, plus its Pagefind index size."""
     stages: str = ""
+    serve: str = ""
     notes: list[str] = field(default_factory=list)
 
 
@@ -134,8 +135,33 @@ def bench_warchive(result: SizeResult, site: Path, args: argparse.Namespace) -> 
     try:
         edit = f"printf '\\n%s\\n' {q(EDIT_SENTENCE)} >> {q(article)} && {build}"
         measure(result, "warchive rebuild, one article edited", sh(edit), args)
+        pages = out_dir(result.n, "pages")
+        only_pages = (f"exec {q(sys.executable)} -c {q(PAGES_ONLY)} {q(site)} {q(pages)}")
+        subprocess.run(sh(f"rm -rf {q(pages)} && {only_pages}"), check=True)  # its first build
+        edit = f"printf '\\n%s\\n' {q(EDIT_SENTENCE)} >> {q(article)} && {only_pages}"
+        measure(result, "warchive rebuild, one article edited, pages only (no search index)",
+                sh(edit), args)
     finally:
         restore_edit(site)
+
+
+PAGES_ONLY = ("import sys; from pathlib import Path; from builder import pipeline; "
+              "pipeline.build(Path(sys.argv[1]), Path(sys.argv[2]), index=False)")
+"""A build without the search index (the CLI always indexes): the pages' share of an edit."""
+
+
+def serve_edit(result: SizeResult, site: Path) -> None:
+    """The dev server: a save to the page served, and to the search index updated."""
+    print("  serve, one article edited ...", end=" ", flush=True)
+    proc = subprocess.run([sys.executable, str(BENCH / "serve_edit.py"), str(site)],
+                          capture_output=True, text=True, check=False,
+                          env=os.environ | {"TMPDIR": str(WORK)})
+    if proc.returncode != 0:
+        print("FAILED")
+        result.notes.append(f"serve_edit.py failed: {tail(proc.stderr, 5)}")
+    else:
+        result.serve = proc.stdout.strip().splitlines()[-1]  # after the server's own lines
+        print(result.serve)
 
 
 def stage_breakdown(result: SizeResult, site: Path) -> None:
@@ -228,6 +254,8 @@ def size_markdown(result: SizeResult) -> str:
         lines += ["", "| output | what it holds (outstat.py; Pagefind index by du -sb) |",
                   "|---|---|"]
         lines += [f"| {label} | {stat} |" for label, stat in result.outputs.items()]
+    if result.serve:
+        lines += ["", f"- {result.serve} (bench/serve_edit.py)"]
     if result.stages:
         lines += ["", "Stages of one in-process warchive cold build (bench/stages.py):", "",
                   result.stages]
@@ -284,6 +312,8 @@ def bench_size(n: int, args: argparse.Namespace) -> SizeResult:
         bench_hugo(result, args)
     if "pelican" in args.peers:
         bench_pelican(result, args)
+    if n <= args.serve_max:
+        serve_edit(result, site)
     stage_breakdown(result, site)
     if args.profile:
         profile(n, site)
@@ -298,6 +328,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=0, help="untimed runs before those")
     parser.add_argument("--peers", default=",".join(PEERS), help="hugo,pelican or ''")
     parser.add_argument("--out", type=Path, default=BENCH / "results.md")
+    parser.add_argument("--serve-max", type=int, default=10000,
+                        help="time `warchive serve` edits for sizes up to this (default 10000)")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one in-process build into bench/out/profile-N.txt")
     args = parser.parse_args(argv)
