@@ -72,13 +72,16 @@ class Keys:
 
     def _dataclass(self, value: Any) -> str:
         known = self._known.get(id(value))
-        if known is None:
-            kind: type = type(value)
-            fields = [f"D{kind.__qualname__}"]
-            for name in _field_names(kind):
-                self._encode(getattr(value, name), fields)
-            known = self._known[id(value)] = (value, f"D{_digest(fields)}")
-        return known[1]
+        if known is not None:
+            return known[1]
+        kind: type = type(value)
+        fields = [f"D{kind.__qualname__}"]
+        for name in _field_names(kind):
+            self._encode(getattr(value, name), fields)
+        text = f"D{_digest(fields)}"
+        if kind.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            self._known[id(value)] = (value, text)  # a value that can change is not kept
+        return text
 
 
 def page_key(base: str, template: str, output: str, context: Mapping[str, Any]) -> str:

@@ -109,3 +109,14 @@ def test_related_lists_are_reused_until_their_inputs_change(
     moved = [*articles[:5], make("a5", "2025-01-06", people=["Zelensky"], places=["Ukraine"])]
     assert 0 < len(lists_of(moved, memo)[0]) <= 6
     assert lists_of(articles, memo, "v2")[0] == everything
+
+
+def test_a_mutable_dataclass_is_encoded_afresh_each_time() -> None:
+    @dataclasses.dataclass
+    class Box:
+        count: int
+
+    keys, box = pagekeys.Keys("base"), Box(1)
+    first = keys.page("t.html", "p/index.html", {"box": box})
+    box.count = 2
+    assert keys.page("t.html", "p/index.html", {"box": box}) != first
