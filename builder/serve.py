@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 from watchfiles import watch
 
-from . import pipeline, publish, search
+from . import heap, pipeline, publish, search
 from .problems import ContentError, format_all
 from .publish import PublishError
 from .render import Output
@@ -186,6 +186,7 @@ class Preview:
                          search.Plan(later=True, stale=self._unindexed))
         if result is not None:
             self._unindexed = result.unindexed
+        heap.settle()
         if self._unindexed:
             cancel = threading.Event()
             thread = threading.Thread(target=self._index, args=(cancel,), daemon=True)
@@ -198,6 +199,7 @@ class Preview:
                          search.Plan(stale=self._unindexed, cancel=cancel))
         if result is not None:
             self._unindexed = result.unindexed
+            heap.settle()
 
     def _stop_indexing(self) -> None:
         if self._indexing is not None:
@@ -214,6 +216,7 @@ class Preview:
 
     def close(self) -> None:
         self._stop_indexing()
+        heap.unsettle()
         self.server.shutdown()
         self.server.server_close()
         shutil.rmtree(self.out.parent, ignore_errors=True)
