@@ -3,19 +3,22 @@ being served, and to the search index holding the edit.
 
     python bench/serve_edit.py SITE_DIR [--edits 3] [--json]
 
-Starts the dev server (builder.serve.Preview) on a free port in this process, lets its
-first build finish, then appends a sentence with a unique word to one article, saves, and
-polls over HTTP: the article's page until it holds the word, then the server's status
-until its search counter moves (the parts holding the edit are indexed in the background
-after the pages are published). Repeated --edits times; the article is restored at the
-end. The preview's output goes to TMPDIR (set it to a tmpfs, as bench/run.py does).
+Starts `warchive serve SITE_DIR --port 0` (the installed command, in its own process, as
+an editor would), waits for its first build, then appends a sentence with a unique word
+to one article, saves, and polls over HTTP every 50 ms, as a browser would: the article's
+page until it holds the word, then the server's status until its search counter moves
+(the parts holding the edit are indexed in the background after the pages are
+published). Repeated --edits times; the article is restored at the end. The preview's
+output goes to TMPDIR (set it to a tmpfs, as bench/run.py does).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -24,7 +27,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchkit import restore_edit, start_edit
+from benchkit import restore_edit, start_edit, warchive
+
+STATUS_PATH = "/__warchive/status"
+"""Where `warchive serve` tells its pages of rebuilds (builder.serve.STATUS_PATH)."""
 
 
 def _poll(condition: Callable[[], bool], timeout: float = 600) -> None:
@@ -32,22 +38,36 @@ def _poll(condition: Callable[[], bool], timeout: float = 600) -> None:
     while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError("the dev server did not show the edit in time")
-        time.sleep(0.02)
+        time.sleep(0.05)
 
 
 def measure(site: Path, edits: int) -> dict[str, Any]:
-    from builder.serve import STATUS_PATH, Preview
-
     started = time.perf_counter()
-    preview = Preview(site, 0)
-    preview.start()
-    first = time.perf_counter() - started
-    stop = threading.Event()
-    watcher = threading.Thread(target=preview.watch, args=(stop,))
-    watcher.start()
+    server = subprocess.Popen([str(warchive()), "serve", str(site), "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = _served_at(server)
+        first = time.perf_counter() - started
+        return {"first_build_s": first, **_edits(site, url, edits)}
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+        restore_edit(site)
 
+
+def _served_at(server: subprocess.Popen[str]) -> str:
+    """The address `warchive serve` prints once its first build is published."""
+    assert server.stdout is not None
+    for line in server.stdout:
+        if line.startswith("serving "):
+            threading.Thread(target=server.stdout.read, daemon=True).start()  # drain it
+            return line.split(" at ")[1].split()[0]
+    raise RuntimeError(f"warchive serve stopped ({server.wait()}) before serving")
+
+
+def _edits(site: Path, url: str, edits: int) -> dict[str, Any]:
     def get(path: str) -> str:
-        with urllib.request.urlopen(preview.url + path.lstrip("/"), timeout=30) as response:
+        with urllib.request.urlopen(url + path.lstrip("/"), timeout=30) as response:
             return str(response.read().decode())
 
     def searches() -> int:
@@ -56,26 +76,18 @@ def measure(site: Path, edits: int) -> dict[str, Any]:
     article = start_edit(site)
     page = f"articles/{article.stem}/"
     shown, indexed = [], []
-    try:
-        time.sleep(1)  # the watcher subscribes
-        _poll(lambda: preview._indexing is None or not preview._indexing[0].is_alive())
-        for number in range(edits):
-            word, before = f"benchword{number}x{time.time_ns()}", searches()
-            with article.open("a", encoding="utf-8") as handle:
-                handle.write(f"\nOne more sentence, with {word} in it.\n")
-            saved = time.perf_counter()
-            _poll(lambda word=word: word in get(page))  # type: ignore[misc]
-            shown.append(time.perf_counter() - saved)
-            _poll(lambda before=before: searches() > before)  # type: ignore[misc]
-            indexed.append(time.perf_counter() - saved)
-            time.sleep(1)
-    finally:
-        stop.set()
-        watcher.join()
-        preview.close()
-        restore_edit(site)
-    return {"first_build_s": first, "page_s": shown, "search_s": indexed,
-            "page_median_s": statistics.median(shown),
+    time.sleep(1)  # the watcher subscribes
+    for number in range(edits):
+        word, before = f"benchword{number}x{time.time_ns()}", searches()
+        with article.open("a", encoding="utf-8") as handle:
+            handle.write(f"\nOne more sentence, with {word} in it.\n")
+        saved = time.perf_counter()
+        _poll(lambda word=word: word in get(page))  # type: ignore[misc]
+        shown.append(time.perf_counter() - saved)
+        _poll(lambda before=before: searches() > before)  # type: ignore[misc]
+        indexed.append(time.perf_counter() - saved)
+        time.sleep(1)
+    return {"page_s": shown, "search_s": indexed, "page_median_s": statistics.median(shown),
             "search_median_s": statistics.median(indexed)}
 
 
