@@ -7,6 +7,7 @@ read, or that another builder version wrote, is ignored and replaced.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -284,14 +285,33 @@ def remember_stamps(site_dir: Path, known: dict[str, Stamped]) -> None:
     _write_json(site_dir / CACHE_DIR / _STAMPS, known)
 
 
-def compiled_templates(site_dir: Path) -> jinja2.BytecodeCache:
+def compiled_templates(site_dir: Path) -> jinja2.BytecodeCache | None:
     """Jinja's compiled templates, so that a rebuild does not compile them again (0.2 s of
-    a one-edit rebuild at 10k). Jinja checks each against its template's source; the
-    folder is named by the builder version, as the environment's options shape the code
-    too, and folders of other versions are removed."""
+    a one-edit rebuild at 10k); None where the cache folder cannot be made. Jinja checks
+    each against its template's source; the folder is named by the builder version, as
+    the environment's options shape the code too, and folders of other versions are
+    removed (a build of another version running meanwhile only compiles again)."""
     root = site_dir / CACHE_DIR / _TEMPLATES
     folder = root / builder_version()
-    if not folder.is_dir():
-        shutil.rmtree(root, ignore_errors=True)
-        folder.mkdir(parents=True)
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    try:
+        if not folder.is_dir():
+            for other in root.glob("*"):
+                shutil.rmtree(other, ignore_errors=True)
+            folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _CompiledTemplates(str(folder))
+
+
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """A compiled template that cannot be read or written is compiled from its source."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)

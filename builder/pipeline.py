@@ -91,11 +91,17 @@ with coarse timestamps, a second write in the same tick would keep the same stat
 
 def _stamped(entry: os.DirEntry[str], rel: str, known: cache.Stamped | None,
              problems: list[Problem]) -> cache.Stamped | None:
-    status = entry.stat()
-    stamp = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
-    if known is not None and known[0] == stamp:
-        return known
-    text = _decode(Path(entry.path).read_bytes(), rel, problems)
+    try:
+        status = entry.stat()
+        stamp = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+        if known is not None and known[0] == stamp:
+            return known
+        data = Path(entry.path).read_bytes()
+    except OSError as error:
+        problems.append(Problem(rel, 0, f"cannot read this file: {error.strerror}",
+                                "a broken symlink? fix or remove it"))
+        return None
+    text = _decode(data, rel, problems)
     return None if text is None else (stamp, digest(text))
 
 
@@ -121,6 +127,10 @@ def _article_files(folder: str, rel: str, content: Path, problems: list[Problem]
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except FileNotFoundError:
+        return
+    except OSError as error:
+        problems.append(Problem(rel, 0, f"cannot list this folder: {error.strerror}",
+                                "articles/ must be a folder warchive can read"))
         return
     folders = []
     for entry in entries:
@@ -338,8 +348,8 @@ class Prior:
     """The published pages' keys: a page whose key is unchanged is not rendered again."""
     related: dict[Entry, list[Entry]]
     """Each article's related coverage, reused where its inputs are unchanged."""
-    compiled: jinja2.BytecodeCache
-    """The templates' compiled code."""
+    compiled: jinja2.BytecodeCache | None
+    """The templates' compiled code, if the cache can hold it."""
 
 
 def _publish(loaded: Loaded, out: Path, index: search.Plan | None, live_reload: str | None,
@@ -360,8 +370,8 @@ def _publish(loaded: Loaded, out: Path, index: search.Plan | None, live_reload: 
             staged.unindexed = search.index_parts(staged, out, parts, site.settings.language,
                                                   progress, index)
         publish.swap(staged.path, out)
-    except BaseException:
-        publish.discard(out)
+    except BaseException as error:
+        publish.discard(out, later=isinstance(error, search.Cancelled))
         raise
     finally:
         progress.done()

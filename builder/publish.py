@@ -7,6 +7,7 @@ published folder, which is replaced in one step only when all of it succeeded.
 from __future__ import annotations
 
 import ctypes
+import glob
 import os
 import shutil
 import subprocess
@@ -201,11 +202,16 @@ def remove_later(folder: Path) -> None:
     """Deletes a replaced site after the build has returned: deleting its 30,000 files
     and folders took 0.4 s of a one-edit rebuild of 10,000 articles. The folder is first
     renamed, so the next build's staging never meets it; folders that an earlier removal
-    left (the machine stopped) go with it."""
+    left (the machine stopped) go with it. The site is in place already: nothing here
+    fails the build."""
     doomed = folder.parent / f"{folder.name}{REMOVING}{os.getpid()}-{time.time_ns()}"
-    os.rename(folder, doomed)
-    pattern = f"{folder.name}{REMOVING}*"
-    targets = sorted(str(path) for path in folder.parent.glob(pattern))
+    try:
+        os.rename(folder, doomed)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    pattern = f"{glob.escape(folder.name)}{REMOVING}*"
+    targets = sorted({str(doomed), *map(str, folder.parent.glob(pattern))})
     try:  # the shell returns at once; its `rm`, left to run, is no child of ours
         subprocess.run(["sh", "-c", 'rm -rf -- "$@" &', "sh", *targets], check=True,
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -215,8 +221,13 @@ def remove_later(folder: Path) -> None:
             shutil.rmtree(target, ignore_errors=True)
 
 
-def discard(out: Path) -> None:
-    shutil.rmtree(staging_dir(out), ignore_errors=True)
+def discard(out: Path, later: bool = False) -> None:
+    """Removes a failed build's staging folder; `later` for one called off by the next
+    build, which should not wait for it."""
+    if later and staging_dir(out).exists():
+        remove_later(staging_dir(out))
+    else:
+        shutil.rmtree(staging_dir(out), ignore_errors=True)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -187,7 +187,7 @@ class Preview:
         if result is not None:
             self._unindexed = result.unindexed
         heap.settle()
-        if self._unindexed:
+        if result is not None and self._unindexed:  # a broken edit waits for the next save
             cancel = threading.Event()
             thread = threading.Thread(target=self._index, args=(cancel,), daemon=True)
             self._indexing = thread, cancel

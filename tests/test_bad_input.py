@@ -309,6 +309,27 @@ def test_symlink_out_of_content_is_refused(published: Published, tmp_path: Path,
     assert len(reported) == 1
 
 
+def test_broken_symlink_is_reported(published: Published,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    (published.site / BAD).symlink_to(published.site / "content/articles/gone.md")
+    reported = published.build_fails(capsys)
+    expect(reported, BAD, 0, "cannot read", "symlink")
+    assert len(reported) == 1
+
+
+def test_articles_that_is_no_folder_is_reported(make_site: MakeSite,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site({"content/articles/good.md": article("Good one")})
+    pipeline.build(site, index=False)
+    published = Published(site, snapshot(site))
+    articles = site / "content/articles"
+    (articles / "good.md").unlink()
+    articles.rmdir()
+    articles.write_text("not a folder")
+    reported = published.build_fails(capsys)
+    expect(reported, "content/articles", 0, "cannot list", "folder")
+
+
 # --- hostile YAML ---------------------------------------------------------------------------
 
 

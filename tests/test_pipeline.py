@@ -162,3 +162,26 @@ def test_the_replaced_site_is_deleted_after_the_build_with_any_left_before(
         time.sleep(0.05)
     assert sorted(p.name for p in site.iterdir()) == [".warchive-cache", "content", "public",
                                                       "templates"]
+
+
+def test_a_replaced_site_is_deleted_whatever_the_output_folder_is_called(
+        make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site({"content/articles/a.md": article("First")})
+    out = tmp_path / "site [preview]*"
+    pipeline.build(site, out, index=False)
+    (site / "content/articles/a.md").write_text(article("Second"))
+    pipeline.build(site, out, index=False)
+    for _ in range(200):
+        if not list(tmp_path.glob(f".*{publish.REMOVING}*")):
+            break
+        time.sleep(0.05)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([site.name, out.name])
+
+
+def test_a_site_whose_cache_cannot_be_written_still_builds(make_site: MakeSite) -> None:
+    site = make_site({"content/articles/a.md": article("First")})
+    (site / ".warchive-cache").write_text("a file where the cache folder would go")
+    pipeline.build(site, index=False)
+    (site / "content/articles/a.md").write_text(article("Second"))
+    pipeline.build(site, index=False)
+    assert ">Second</h1>" in (site / "public/articles/a/index.html").read_text()
