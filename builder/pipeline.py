@@ -300,6 +300,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
         return BuildResult(out, last.files, 0, last.articles, [])
     cache.remember_published(site_dir, out, None)
     loaded = load(site_dir, drafts, base_url, strict=strict, read=(sources, problems))
+    plan.go_on()
     cache.remember_stamps(site_dir, sources.stamps)
     publish.check_out_dir(out, site_dir)
     with heap.frozen():  # the model lives until the end: no collection need scan it

@@ -84,6 +84,11 @@ class Plan:
     """Parts an earlier build left stale: indexed whether or not their pages changed."""
     cancel: threading.Event | None = None
 
+    def go_on(self) -> None:
+        """Raises Cancelled if the build was called off: checked between its stages."""
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled("the build was called off")
+
 
 NOW = Plan()
 """Every part whose pages changed is indexed in this build: a published site's plan."""
@@ -118,8 +123,7 @@ def index_parts(staged: Staged, out: Path, parts: Sequence[Part], language: str,
     running: list[_Run] = []
     try:
         for number, part in enumerate(todo, 1):
-            if plan.cancel is not None and plan.cancel.is_set():
-                raise Cancelled("indexing was called off")
+            plan.go_on()
             while running and (len(running) >= parallel.workers()
                                or _pages(running) + len(part.pages) > CONCURRENT_PAGES):
                 running.pop(0).finish(plan.cancel)
