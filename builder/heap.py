@@ -15,8 +15,9 @@ from contextlib import contextmanager
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """No collection while long-lived objects are made; only for code that makes no
-    reference cycles to collect (unpickling, building the model), never for a parse."""
+    """No collection while long-lived objects are made; only for code that makes few
+    reference cycles to collect (reading, parsing, building the model, staging). Rendering
+    a page makes some: `collecting` turns the collector back on around it."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -24,6 +25,18 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def collecting() -> Iterator[None]:
+    """The collector on, inside a `paused_gc` block, for code that makes cycles."""
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not was_enabled:
+            gc.disable()
 
 
 @contextmanager

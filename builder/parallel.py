@@ -7,12 +7,15 @@ and results cross between processes.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
+
+from . import heap
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -40,14 +43,18 @@ def ordered_map(function: Callable[[Item], Result], items: list[Item],
     memory.
     """
     count = workers()
-    if count < 2 or len(items) < MIN_PARALLEL_ITEMS or "fork" not in _methods():
+    if len(items) < MIN_PARALLEL_ITEMS:
         yield from map(function, items)
+        return
+    if count < 2 or "fork" not in _methods():
+        with heap.collecting():  # rendering many pages makes many reference cycles
+            yield from map(function, items)
         return
     global _function
     _function = function  # read by the forked workers, which inherit it
     chunks = (items[start : start + chunk] for start in range(0, len(items), chunk))
     try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
+        with multiprocessing.get_context("fork").Pool(count, initializer=gc.enable) as pool:
             pending = deque(pool.apply_async(_call_chunk, (part,))
                             for part in itertools.islice(chunks, count * IN_FLIGHT))
             while pending:

@@ -185,13 +185,13 @@ def load(site_dir: Path, drafts: bool = False, base_url: str | None = None,
     settings, registries, subjects = _read_yaml(sources, problems)
     if base_url is not None:
         settings = dataclasses.replace(settings, base_url=base_url.rstrip("/") + "/")
-    articles = _parse_articles(sources, problems, site_dir, use_cache)
-    problems += _check_templates(sources.templates,
-                                 cache.compiled_templates(site_dir) if use_cache else None)
-    if any(strict or not p.warning for p in problems):
-        raise ContentError(problems)
-    about = Markup(markdown.render(sources.about)) if sources.about else None
     with heap.paused_gc():
+        articles = _parse_articles(sources, problems, site_dir, use_cache)
+        problems += _check_templates(sources.templates,
+                                     cache.compiled_templates(site_dir) if use_cache else None)
+        if any(strict or not p.warning for p in problems):
+            raise ContentError(problems)
+        about = Markup(markdown.render(sources.about)) if sources.about else None
         site, found = build_site((a for a in articles if drafts or not a.draft), registries,
                                  subjects, settings, about)
     if site is None:
@@ -288,30 +288,31 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
     `live_reload` is the address of the dev server's reload script, put in every page;
     `plan` says which search parts to index now.
     """
-    out = out or site_dir / "public"
-    progress.stage("reading and checking content")
-    sources, problems = read_sources(site_dir, cache.stamps(site_dir))
-    options = repr((drafts, base_url, index, live_reload, strict))
-    stamp = cache.fingerprint(_source_parts(sources), options)
-    last = cache.published(site_dir, out)
-    marker = out / publish.MARKER
-    if (not problems and not plan.stale and last and last.fingerprint == stamp
-            and last.marker == cache.marker_identity(marker)):
-        return BuildResult(out, last.files, 0, last.articles, [])
-    cache.remember_published(site_dir, out, None)
-    loaded = load(site_dir, drafts, base_url, strict=strict, read=(sources, problems))
-    plan.go_on()
-    cache.remember_stamps(site_dir, sources.stamps)
-    publish.check_out_dir(out, site_dir)
-    with heap.frozen():  # the model lives until the end: no collection need scan it
-        staged = _publish_reusing(site_dir, loaded, out, options, plan if index else None,
-                                  live_reload, progress)
-    result = BuildResult(out, staged.files, staged.written, len(loaded.site.entries),
-                         loaded.warnings, staged.unindexed)
-    if not loaded.warnings and not staged.unindexed:
-        cache.remember_published(site_dir, out, cache.Published(
-            stamp, result.articles, result.files, cache.marker_identity(marker)))
-    return result
+    with heap.paused_gc():  # the collector would scan the archive's objects again and again
+        out = out or site_dir / "public"
+        progress.stage("reading and checking content")
+        sources, problems = read_sources(site_dir, cache.stamps(site_dir))
+        options = repr((drafts, base_url, index, live_reload, strict))
+        stamp = cache.fingerprint(_source_parts(sources), options)
+        last = cache.published(site_dir, out)
+        marker = out / publish.MARKER
+        if (not problems and not plan.stale and last and last.fingerprint == stamp
+                and last.marker == cache.marker_identity(marker)):
+            return BuildResult(out, last.files, 0, last.articles, [])
+        cache.remember_published(site_dir, out, None)
+        loaded = load(site_dir, drafts, base_url, strict=strict, read=(sources, problems))
+        plan.go_on()
+        cache.remember_stamps(site_dir, sources.stamps)
+        publish.check_out_dir(out, site_dir)
+        with heap.frozen():  # the model lives until the end: no collection need scan it
+            staged = _publish_reusing(site_dir, loaded, out, options, plan if index else None,
+                                      live_reload, progress)
+        result = BuildResult(out, staged.files, staged.written, len(loaded.site.entries),
+                             loaded.warnings, staged.unindexed)
+        if not loaded.warnings and not staged.unindexed:
+            cache.remember_published(site_dir, out, cache.Published(
+                stamp, result.articles, result.files, cache.marker_identity(marker)))
+        return result
 
 
 def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str,
