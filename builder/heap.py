@@ -41,26 +41,10 @@ def collecting() -> Iterator[None]:
 
 @contextmanager
 def frozen() -> Iterator[None]:
-    """Everything alive now is left out of collections until the block ends, or, if
-    something was frozen before (`settle`), until the next `settle`."""
-    settled = gc.get_freeze_count() > 0
+    """Everything alive now is left out of collections until the block ends."""
     gc.freeze()
     try:
         yield
     finally:
-        if not settled:
-            gc.unfreeze()
+        gc.unfreeze()
 
-
-def settle() -> None:
-    """Collects what the last build left, then leaves everything still alive out of later
-    collections: a long-lived process (the dev server) holds the archive between builds,
-    and its next build's collections would scan all of it again (0.4 s at 10k)."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
-
-
-def unsettle() -> None:
-    """Back to ordinary collections, everything alive included (the dev server stops)."""
-    gc.unfreeze()

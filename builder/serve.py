@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 from watchfiles import watch
 
-from . import heap, pipeline, publish, search
+from . import pipeline, publish, search
 from .problems import ContentError, format_all
 from .publish import PublishError
 from .render import Output
@@ -186,7 +186,6 @@ class Preview:
                          search.Plan(later=True, stale=self._unindexed))
         if result is not None:
             self._unindexed = result.unindexed
-        heap.settle()
         if result is not None and self._unindexed:  # a broken edit waits for the next save
             cancel = threading.Event()
             thread = threading.Thread(target=self._index, args=(cancel,), daemon=True)
@@ -199,7 +198,6 @@ class Preview:
                          search.Plan(stale=self._unindexed, cancel=cancel))
         if result is not None:
             self._unindexed = result.unindexed
-            heap.settle()
 
     def _stop_indexing(self) -> None:
         if self._indexing is not None:
@@ -216,7 +214,6 @@ class Preview:
 
     def close(self) -> None:
         self._stop_indexing()
-        heap.unsettle()
         self.server.shutdown()
         self.server.server_close()
         shutil.rmtree(self.out.parent, ignore_errors=True)

@@ -1,32 +1,33 @@
-"""The collector's pauses and freezes: a build inside a settled process leaves it settled."""
+"""The collector's pauses: a build pauses it, worker-free rendering turns it back on."""
 
 from __future__ import annotations
 
 import gc
 
-from builder import heap
+import pytest
+
+from builder import heap, parallel
 
 
-def test_frozen_blocks_unfreeze_unless_the_process_was_settled() -> None:
-    gc.unfreeze()
-    try:
-        with heap.frozen():
-            assert gc.get_freeze_count() > 0
-        assert gc.get_freeze_count() == 0
-        heap.settle()
-        settled = gc.get_freeze_count()
-        assert settled > 0
-        with heap.frozen():
-            pass
-        assert gc.get_freeze_count() >= settled  # what the dev server holds stays frozen
-        heap.unsettle()
-        assert gc.get_freeze_count() == 0
-    finally:
-        gc.unfreeze()
-
-
-def test_paused_gc_restores_the_collector() -> None:
+def test_paused_gc_nests_and_restores_the_collector() -> None:
     assert gc.isenabled()
     with heap.paused_gc():
         assert not gc.isenabled()
+        with heap.paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+        with heap.collecting():
+            assert gc.isenabled()
+        assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_a_long_single_process_map_collects_inside_a_paused_build(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARCHIVE_WORKERS", "1")
+    seen: list[bool] = []
+    with heap.paused_gc():
+        list(parallel.ordered_map(lambda _: seen.append(gc.isenabled()),
+                                  list(range(parallel.MIN_PARALLEL_ITEMS))))
+        assert not gc.isenabled()
+    assert set(seen) == {True}
