@@ -158,7 +158,7 @@ def serve_edit(result: SizeResult, site: Path) -> None:
                           env=os.environ | {"TMPDIR": str(WORK)})
     if proc.returncode != 0:
         print("FAILED")
-        result.notes.append(f"serve_edit.py failed: {tail(proc.stderr, 5)}")
+        result.notes.append(f"serve_edit.py failed: {tail(proc.stderr, 25)}")
     else:
         result.serve = proc.stdout.strip().splitlines()[-1]  # after the server's own lines
         print(result.serve)

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -49,9 +50,16 @@ def measure(site: Path, edits: int) -> dict[str, Any]:
         url = _served_at(server)
         first = time.perf_counter() - started
         return {"first_build_s": first, **_edits(site, url, edits)}
+    except BaseException:
+        traceback.print_exc()  # before the clean-up, which could fail too
+        raise
     finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=60)
+        server.send_signal(signal.SIGINT)  # Ctrl-C, as an editor stops it
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            print("warchive serve did not stop within 60 s of Ctrl-C", file=sys.stderr)
         restore_edit(site)
 
 
