@@ -45,7 +45,8 @@ def _poll(condition: Callable[[], bool], timeout: float = 600) -> None:
 def measure(site: Path, edits: int) -> dict[str, Any]:
     started = time.perf_counter()
     server = subprocess.Popen([str(warchive()), "serve", str(site), "--port", "0"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              preexec_fn=_hear_ctrl_c)
     try:
         url = _served_at(server)
         first = time.perf_counter() - started
@@ -61,6 +62,12 @@ def measure(site: Path, edits: int) -> dict[str, Any]:
             server.kill()
             print("warchive serve did not stop within 60 s of Ctrl-C", file=sys.stderr)
         restore_edit(site)
+
+
+def _hear_ctrl_c() -> None:
+    """A bench started in the background (`cmd &`) ignores Ctrl-C, and so would the
+    server it starts: it would never stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _served_at(server: subprocess.Popen[str]) -> str:
