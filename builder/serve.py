@@ -10,6 +10,7 @@ import functools
 import http.server
 import json
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -220,7 +221,9 @@ class Preview:
 
 
 def serve(site_dir: Path, port: int, drafts: bool = True) -> None:
-    """Serves until Ctrl-C."""
+    """Serves until Ctrl-C, or a stop from a process manager (SIGTERM)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     preview = Preview(site_dir, port, drafts)
     try:
         preview.start()
@@ -230,3 +233,8 @@ def serve(site_dir: Path, port: int, drafts: bool = True) -> None:
         print("stopped", flush=True)
     finally:
         preview.close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends the server as Ctrl-C does, so its temporary folder is removed."""
+    raise KeyboardInterrupt

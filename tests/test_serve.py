@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -123,3 +127,21 @@ def test_cache_records_of_removed_output_folders_are_dropped(make_site: MakeSite
     pipeline.build(site, out=tmp_path / "two", index=False)
     records = json.loads((site / cache.CACHE_DIR / "pages.json").read_text())
     assert list(records) == [str((tmp_path / "two").resolve())]
+
+
+def test_a_stopped_server_removes_its_folder(make_site: MakeSite, tmp_path: Path) -> None:
+    """Ctrl-C, or SIGTERM from a process manager: the temporary site goes with it."""
+    site = make_site({ARTICLE: article()})
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        temporary = tmp_path / f"tmp-{stop.name}"
+        temporary.mkdir()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "builder", "serve", str(site), "--port", "0"],
+            stdout=subprocess.PIPE, text=True, env=os.environ | {"TMPDIR": str(temporary)},
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        assert server.stdout is not None
+        assert "serving" in server.stdout.readline() + server.stdout.readline()
+        assert list(temporary.iterdir())
+        server.send_signal(stop)
+        assert server.wait(timeout=30) == 0
+        assert not list(temporary.iterdir()), stop.name
