@@ -42,6 +42,8 @@ def indexed_text(page: bytes) -> bytes | None:
         return None
     end = page.find(b"</article>", start)
     return page[start:end] if end >= 0 else page[start:]
+
+
 def indexed_page(page: bytes) -> bytes:
     """The page as Pagefind is given it: its <html> tag (the language) and the indexed
     <article>. So Pagefind indexes exactly what `indexed_text` watches for changes; its
@@ -68,7 +70,8 @@ class SearchIndexError(Exception):
 
 
 class Cancelled(SearchIndexError):
-    """The build was called off while Pagefind ran (`Plan.cancel`); the old site stays."""
+    """The build was called off (`Plan.cancel`), between stages or while Pagefind ran;
+    the old site stays."""
 
 
 @dataclass(frozen=True, slots=True)
