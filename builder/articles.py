@@ -9,8 +9,6 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup
-
 from . import frontmatter, markdown
 from .fields import Fields
 from .frontmatter import YMap
@@ -114,7 +112,10 @@ class Figure(Cached):
 class Article(Cached):
     path: str
     digest: str
-    """Of the file's text (`digest`): what caches and page keys know this version by."""
+    """Of the file's text (`digest`): what caches know this version by."""
+    head_digest: str
+    """Of its front matter, which is all of the article but its body: what page keys know
+    it by (`pagekeys`), so a body edit renders only the pages that show the body."""
     slug: str
     slug_line: int
     title: str
@@ -136,11 +137,8 @@ class Article(Cached):
     """Shown before the body; such a body stays out of excerpts, feeds and search snippets."""
     body_zip: bytes
     """The Markdown body rendered once, here (so a cached parse skips Markdown too), and
-    kept deflated: bodies are most of a parsed archive's memory (1 GB at 100k articles)."""
-
-    @property
-    def body_html(self) -> Markup:
-        return Markup(zlib.decompress(self.body_zip).decode())
+    kept deflated: bodies are most of a parsed archive's memory (1 GB at 100k articles).
+    Pages show it through a `model.Body` in their context, never from here."""
 
     @property
     def day(self) -> dt.date:
@@ -166,12 +164,13 @@ def parse_article(path: str, text: str, file_stem: str) -> tuple[Article | None,
         return None, problems or [Problem(path, 2, "the front matter must be a mapping of fields")]
     read = Fields(data, path, problems)
     read.only(ARTICLE_FIELDS)
-    article = _article(read, file_stem, parts.body, digest(text))
+    article = _article(read, file_stem, parts, digest(text))
     stopped = any(not p.warning for p in problems)
     return (None if stopped else article), problems
 
 
-def _article(read: Fields, file_stem: str, body: str, text_digest: str) -> Article | None:
+def _article(read: Fields, file_stem: str, parts: frontmatter.Split,
+             text_digest: str) -> Article | None:
     title = read.text("title", required=True)
     published = read.date("date", required=True, with_time=True)
     summary = read.text("summary", required=True)
@@ -186,11 +185,12 @@ def _article(read: Fields, file_stem: str, body: str, text_digest: str) -> Artic
         return None
     assert title and published and summary and source and slug
     return Article(
-        path=read.path, digest=text_digest, slug=slug, slug_line=read.mapping.line_of("slug"),
-        title=title, published=published, summary=summary, source=source, people=people,
-        places=places, topics=topics, lang=lang, draft=draft, claims=claims, updates=updates,
-        figures=figures, curator_note=note, content_warning=warning,
-        body_zip=zlib.compress(markdown.render(body).encode(), 6))
+        path=read.path, digest=text_digest, head_digest=digest(parts.yaml_text), slug=slug,
+        slug_line=read.mapping.line_of("slug"), title=title, published=published,
+        summary=summary, source=source, people=people, places=places, topics=topics,
+        lang=lang, draft=draft, claims=claims, updates=updates, figures=figures,
+        curator_note=note, content_warning=warning,
+        body_zip=zlib.compress(markdown.render(parts.body).encode(), 6))
 
 
 def _slug(read: Fields, file_stem: str) -> str | None:

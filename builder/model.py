@@ -13,6 +13,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from markupsafe import Markup
 
@@ -30,6 +31,15 @@ costs a first search about 10 kB more: at 10k articles six parts of 2,000 fetche
 333 kB, three of about 3,300 fetch 295 kB (bench/README.md)."""
 RELATED_BUDGET = 400
 """Articles looked at, at most, to find one article's related coverage."""
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """An article's body, for the page that shows it. Page keys know an article by its
+    front matter alone (`pagekeys`); a template reaches a body only through a Body in its
+    page's context, which the key covers: no page can show a body its key does not know."""
+
+    article: Article
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -232,7 +242,11 @@ class Site:
 
     def co_terms(self, term: Term, limit: int) -> list[tuple[Term, int]]:
         """The terms most often named in the same articles as `term`."""
-        counts = Counter(t for e in self.coverage[term] for t in e.terms if t is not term)
+        counts = Counter(chain.from_iterable(e.terms for e in self.coverage[term]))
+        counts.pop(term, None)
+        if len(counts) > limit:  # only the terms that can make the cut are sorted by name
+            cut = heapq.nlargest(limit, counts.values())[-1]
+            counts = Counter({t: count for t, count in counts.items() if count >= cut})
         return sorted(counts.items(), key=lambda tc: (-tc[1], tc[0].name.casefold()))[:limit]
 
     def claims_in(self, entry: Entry) -> list[ClaimRow]:

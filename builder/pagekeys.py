@@ -5,8 +5,10 @@ the build options and the builder's own code), the page's template and path, and
 context. Templates read nothing else: besides the context they see only `render.Globals`,
 which depends on nothing but the base. So two equal keys mean two equal pages.
 
-An article enters a key as its path and the digest of its text, never as its content:
-hashing ten related articles in full on every page would cost more than rendering.
+An article enters a key as its path and the digest of its front matter, never as its
+content: hashing ten related articles in full on every page would cost more than
+rendering. Its body enters only the key of a page whose context holds it (`model.Body`),
+by the digest of the file's text: editing a body changes no listing's key.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .model import Entry
+from .model import Body, Entry
 from .registries import Term
 from .urls import Route
 
@@ -94,7 +96,11 @@ def _digest(parts: list[str]) -> str:
 
 
 def _entry(entry: Entry) -> str:
-    return f"E{entry.article.path}\0{entry.article.digest}"
+    return f"E{entry.article.path}\0{entry.article.head_digest}"
+
+
+def _body(body: Body) -> str:
+    return f"B{body.article.path}\0{body.article.digest}"
 
 
 def _scalar(value: object) -> str:
@@ -103,6 +109,7 @@ def _scalar(value: object) -> str:
 
 _LEAVES: dict[type, Callable[[Any], str]] = {
     Entry: _entry,
+    Body: _body,
     Term: lambda term: f"T{term.kind}\0{term.name}",
     Route: lambda route: f"R{route.output}",
     str: lambda text: f"S{len(text)}:{text}",

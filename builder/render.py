@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import BytecodeCache, DictLoader, Environment, StrictUndefined, select_autoescape
+from jinja2 import (
+    BytecodeCache,
+    DictLoader,
+    Environment,
+    StrictUndefined,
+    TemplateRuntimeError,
+    select_autoescape,
+)
 from markupsafe import Markup
 
 from . import export, markdown, pagekeys, parallel, structured
 from .chart import format_number, line_chart
-from .model import Entry, Ledger, Site
+from .model import Body, Entry, Ledger, Site
 from .registries import KINDS, SINGULAR, Term
 from .urls import Route
 
@@ -25,7 +33,7 @@ class Output:
     data: bytes | None
     """None when the published file is current (its page key is unchanged): it is kept."""
     key: str | None = None
-    """The page's key (`pagekeys`); None for a file that has none (assets, exports)."""
+    """The page's key (`pagekeys`); None for a file that has none (assets, robots.txt)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +114,11 @@ class Globals:
         self.about_html = site.about_html and self._rebased(site.about_html)
         self._env, self._cards = env, dict[Entry, Markup]()
 
-    def body(self, entry: Entry) -> Markup:
-        return self._rebased(entry.article.body_html)
+    def body(self, body: Body) -> Markup:
+        if not isinstance(body, Body):  # an entry would do, but no page key covers its body
+            raise TemplateRuntimeError(f"site.body takes the article page's `body` "
+                                       f"({{{{ site.body(body) }}}}), not {type(body).__name__}")
+        return self._rebased(zlib.decompress(body.article.body_zip).decode())
 
     def _rebased(self, html: str) -> Markup:
         return Markup(markdown.under_base(html, self.urls.base_path))
@@ -149,11 +160,11 @@ def render_site(site: Site, templates: Mapping[str, str], live_reload: str | Non
     published = published or {}
     keys_of = pagekeys.Keys(base)
 
-    def key(index: int) -> str:
+    def page_key(index: int) -> str:
         page = listed[index]
         return keys_of.page(page.template, page.route.output, page.context())
 
-    keys = list(parallel.ordered_map(key, list(range(len(listed))), chunk=512))
+    keys = list(parallel.ordered_map(page_key, list(range(len(listed))), chunk=512))
     stale = [index for index, page in enumerate(listed)
              if published.get(page.route.output) != keys[index]]
 
@@ -169,7 +180,10 @@ def render_site(site: Site, templates: Mapping[str, str], live_reload: str | Non
         yield Output(page.route.output, data, keys[index])
     robots = f"User-agent: *\nAllow: /\nSitemap: {site.urls.file('sitemap.xml').url}\n"
     yield Output(site.urls.file("robots.txt").output, robots.encode())
-    yield Output(site.urls.file("data/articles.json").output, export.articles_json(site))
+    articles = site.urls.file("data/articles.json").output
+    key = keys_of.page("export.articles_json", articles, {"entries": site.entries})
+    data = None if published.get(articles) == key else export.articles_json(site)
+    yield Output(articles, data, key)
     yield Output(site.urls.file("data/claims.csv").output, export.claims_csv(site))
 
 
@@ -232,8 +246,8 @@ def _article_context(site: Site, entry: Entry,
     older, newer = site.neighbours(entry)
     others = (related[entry] if related is not None
               else site.related(entry, site.settings.related_articles))
-    return {"entry": entry, "related": others, "older": older, "newer": newer,
-            "claims": site.claims_in(entry)}
+    return {"entry": entry, "body": Body(entry.article), "related": others, "older": older,
+            "newer": newer, "claims": site.claims_in(entry)}
 
 
 def _terms_context(site: Site, kind: str) -> dict[str, Any]:

@@ -98,17 +98,20 @@ def _count_rendered(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return counts
 
 
-def test_an_edit_renders_only_the_pages_that_show_the_article(
+def test_an_edit_renders_only_the_pages_that_show_what_changed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pages listing the article (its terms', the archive's, its neighbours'...) are
-    rendered again, as its key changed; the rest of the site is not."""
+    """A body is shown on its article's page alone; a title also on every page listing the
+    article (its terms', the archive's, its neighbours'...); the rest of the site is kept."""
     site = _site(tmp_path)
     pipeline.build(site, index=False)
     total = sum(1 for _ in render.pages(pipeline.load(site).site))
     counts = _count_rendered(monkeypatch)
     EDITS["body"](site)
     pipeline.build(site, index=False)
-    assert 1 <= counts[-1] < total / 2, f"rendered {counts[-1]} of {total} pages"
+    assert counts[-1] == 1, f"a body edit rendered {counts[-1]} pages"
+    EDITS["title of a neighbour and related article"](site)
+    pipeline.build(site, index=False)
+    assert 10 < counts[-1] < total / 2, f"a title edit rendered {counts[-1]} of {total} pages"
     counts.clear()
     (site / cache.CACHE_DIR / "published.json").unlink()  # past the up-to-date short-cut
     pipeline.build(site, index=False)

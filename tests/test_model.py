@@ -25,8 +25,8 @@ def make(slug: str, day: str, people=(), places=(), topics=()):  # type: ignore[
     def mentions(names):  # type: ignore[no-untyped-def]
         return tuple(Mention(n, 5) for n in names)
 
-    return Article(path=f"content/articles/{slug}.md", digest=slug, slug=slug, slug_line=1,
-                   title=slug,
+    return Article(path=f"content/articles/{slug}.md", digest=slug, head_digest=slug,
+                   slug=slug, slug_line=1, title=slug,
                    published=dt.date.fromisoformat(day), summary="s", source=Source("Wire"),
                    people=mentions(people), places=mentions(places), topics=mentions(topics),
                    lang=None, draft=False, claims=(), updates=(), figures=(),
@@ -131,3 +131,17 @@ def test_search_parts_gather_whole_years_from_the_oldest(
     # 2024 is larger than a part, so it is cut by month; runs fill up from the oldest.
     assert parts == [("2024-04_2025", 2), ("2024-01_2024-03", 3), ("2022_2023", 3)]
     assert sum(n for _, n in parts) == len(articles)
+
+
+def test_co_terms_most_named_first_then_by_name() -> None:
+    articles = [make("a", "2025-01-01", people=["Zelensky"], places=["Ukraine", "Russia"]),
+                make("b", "2025-01-02", people=["Zelensky"], places=["Ukraine"]),
+                make("c", "2025-01-03", places=["Ukraine", "Kursk"], topics=["casualties"]),
+                make("d", "2025-01-04", places=["Russia"], topics=["North Korean troops"])]
+    site, _ = build_site(articles, registries(), {}, Settings())
+    assert site
+    ukraine = site.registries["places"].find("Ukraine")
+    assert ukraine is not None
+    named = [(term.name, count) for term, count in site.co_terms(ukraine, 2)]
+    assert named == [("Volodymyr Zelensky", 2), ("casualties", 1)]
+    assert len(site.co_terms(ukraine, 10)) == 4

@@ -6,11 +6,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import jinja2
 import pytest
 from markupsafe import Markup
 
-from builder import pagekeys, related
-from builder.model import Site, build_site
+from builder import pagekeys, related, render
+from builder.model import Body, Entry, Site, build_site
 from builder.settings import Settings
 
 from .test_model import make, registries
@@ -39,12 +40,29 @@ def test_equal_contexts_give_equal_keys_and_any_difference_another() -> None:
     assert len(keys) == len(changed) + 2
 
 
-def test_an_article_enters_by_its_text_digest() -> None:
+def test_an_article_enters_by_its_front_matter_and_a_body_by_its_text() -> None:
+    """A body edit changes only the key of a page whose context holds the body."""
     site = site_of(make("a", "2025-01-01"))
     [entry] = site.entries
-    edited = dataclasses.replace(entry, article=dataclasses.replace(entry.article,
-                                                                    digest="edited"))
-    assert key({"entry": entry}) != key({"entry": edited})
+
+    def edited(**fields: str) -> Entry:
+        return dataclasses.replace(entry, article=dataclasses.replace(entry.article, **fields))
+
+    retitled, rewritten = edited(head_digest="retitled"), edited(digest="body edited")
+    assert key({"entry": entry}) != key({"entry": retitled})
+    assert key({"entry": entry}) == key({"entry": rewritten})
+    assert key({"body": Body(entry.article)}) != key({"body": Body(rewritten.article)})
+
+
+def test_a_template_shows_a_body_only_from_its_page_context() -> None:
+    """Given an entry, `site.body` would show a body the page's key does not cover."""
+    site = site_of(make("a", "2025-01-01"))
+    [entry] = site.entries
+    env = render.environment({"t.html": "{{ site.body(shown) }}"}, None, "/", None)
+    shown = render.Globals(site, env)
+    with pytest.raises(jinja2.TemplateRuntimeError, match="not Entry"):
+        env.get_template("t.html").render(site=shown, shown=entry)
+    assert env.get_template("t.html").render(site=shown, shown=Body(entry.article)) == ""
 
 
 def test_strings_cannot_run_into_each_other() -> None:
