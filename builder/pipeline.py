@@ -16,7 +16,18 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import cache, frontmatter, heap, markdown, parallel, publish, related, render, search
+from . import (
+    cache,
+    frontmatter,
+    heap,
+    markdown,
+    parallel,
+    publish,
+    related,
+    render,
+    resident,
+    search,
+)
 from .articles import Article, digest, parse_article
 from .model import Entry, Site, build_site
 from .problems import ContentError, Problem
@@ -282,42 +293,104 @@ def check(site_dir: Path, drafts: bool = False, strict: bool = False) -> Loaded:
 def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
           base_url: str | None = None, index: bool = True,
           live_reload: str | None = None, progress: Progress = QUIET,
-          strict: bool = False, plan: search.Plan = search.NOW) -> BuildResult:
+          strict: bool = False, plan: search.Plan = search.NOW,
+          memory: resident.Memory | None = None) -> BuildResult:
     """Validates, renders into staging, indexes, then swaps the result into `out`.
 
     `live_reload` is the address of the dev server's reload script, put in every page;
-    `plan` says which search parts to index now.
+    `plan` says which search parts to index now; `memory` is what a long-running process
+    keeps from one build to the next (`resident`).
     """
     with heap.paused_gc():  # the collector would scan the archive's objects again and again
         out = out or site_dir / "public"
         progress.stage("reading and checking content")
         sources, problems = read_sources(site_dir, cache.stamps(site_dir))
-        options = repr((drafts, base_url, index, live_reload, strict))
-        stamp = cache.fingerprint(_source_parts(sources), options)
+        asked = _Request(site_dir, out, drafts, base_url, index, live_reload, progress, strict,
+                         plan)
+        stamp = cache.fingerprint(_source_parts(sources), asked.options)
         last = cache.published(site_dir, out)
         marker = out / publish.MARKER
         if (not problems and not plan.stale and last and last.fingerprint == stamp
                 and last.marker == cache.marker_identity(marker)):
             return BuildResult(out, last.files, 0, last.articles, [])
         cache.remember_published(site_dir, out, None)
-        loaded = load(site_dir, drafts, base_url, strict=strict, read=(sources, problems))
-        plan.go_on()
-        cache.remember_stamps(site_dir, sources.stamps)
-        publish.check_out_dir(out, site_dir)
-        with heap.frozen():  # the model lives until the end: no collection need scan it
-            staged = _publish_reusing(site_dir, loaded, out, options, plan if index else None,
-                                      live_reload, progress)
-        result = BuildResult(out, staged.files, staged.written, len(loaded.site.entries),
-                             loaded.warnings, staged.unindexed)
-        if not loaded.warnings and not staged.unindexed:
+        memory = memory or resident.Memory()
+        result = None if problems else _publish_bodies(asked, sources, memory)
+        if result is None:
+            result = _build_all(asked, sources, problems, memory)
+        if not result.warnings and not result.unindexed:
             cache.remember_published(site_dir, out, cache.Published(
                 stamp, result.articles, result.files, cache.marker_identity(marker)))
         return result
 
 
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """What `build` was asked for."""
+
+    site_dir: Path
+    out: Path
+    drafts: bool
+    base_url: str | None
+    index: bool
+    live_reload: str | None
+    progress: Progress
+    strict: bool
+    plan: search.Plan
+
+    @property
+    def options(self) -> str:
+        return repr((self.drafts, self.base_url, self.index, self.live_reload, self.strict))
+
+    @property
+    def search(self) -> search.Plan | None:
+        return self.plan if self.index else None
+
+
+def _build_all(asked: _Request, sources: Sources, problems: list[Problem],
+               memory: resident.Memory) -> BuildResult:
+    """The build of every stage, for any edit."""
+    loaded = load(asked.site_dir, asked.drafts, asked.base_url, strict=asked.strict,
+                  read=(sources, problems))
+    asked.plan.go_on()
+    cache.remember_stamps(asked.site_dir, sources.stamps)
+    publish.check_out_dir(asked.out, asked.site_dir)
+    with heap.frozen():  # the model lives until the end: no collection need scan it
+        staged = _publish_reusing(asked.site_dir, loaded, asked.out, asked.options,
+                                  asked.search, asked.live_reload, asked.progress, memory)
+    return BuildResult(asked.out, staged.files, staged.written, len(loaded.site.entries),
+                       loaded.warnings, staged.unindexed)
+
+
+def _publish_bodies(asked: _Request, sources: Sources,
+                    memory: resident.Memory) -> BuildResult | None:
+    """Publishes an edit to article bodies alone from the model the last build left in
+    `memory` (`resident`); None when the edit needs the full build."""
+    last, site_dir, out = memory.last, asked.site_dir, asked.out
+    if (last is None or last.out != out
+            or last.marker != cache.marker_identity(out / publish.MARKER)
+            or last.base != cache.fingerprint(_shared_parts(sources), asked.options)):
+        return None
+    texts = resident.edited_bodies(last, sources.articles, functools.partial(_parse, site_dir))
+    if texts is None:
+        return None
+    cache.remember_stamps(site_dir, sources.stamps)
+    env = render.environment(sources.templates, asked.live_reload, last.site.urls.base_path,
+                             cache.compiled_templates(site_dir))
+    outputs = resident.outputs(last, texts, render.Globals(last.site, env))
+    staged = _stage_index_swap(outputs, out, last.site, asked.search, asked.progress)
+    marker = out / publish.MARKER
+    cache.remember_page_keys(site_dir, out, marker, staged.keys)
+    memory.last = dataclasses.replace(last, marker=cache.marker_identity(marker),
+                                      digests=dict(sources.articles), paths=staged.paths,
+                                      keys=staged.keys)
+    return BuildResult(out, staged.files, staged.written, len(last.site.entries),
+                       last.warnings, staged.unindexed)
+
+
 def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str,
                      index: search.Plan | None, live_reload: str | None,
-                     progress: Progress) -> publish.Staged:
+                     progress: Progress, memory: resident.Memory) -> publish.Staged:
     """`_publish`, with what the last build left that is still good, and recording what
     the next one can use."""
     progress.stage("ranking related coverage")
@@ -337,6 +410,9 @@ def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str,
                           dataclasses.replace(prior, page_keys={}))
     cache.remember_page_keys(site_dir, out, marker, staged.keys)
     cache.remember_related(site_dir, memo)
+    memory.last = resident.Last(out, prior.base, cache.marker_identity(marker), loaded.site,
+                                lists, dict(loaded.sources.articles), staged.paths, staged.keys,
+                                loaded.warnings)
     return staged
 
 
@@ -364,8 +440,14 @@ def _publish(loaded: Loaded, out: Path, index: search.Plan | None, live_reload: 
                                  prior.page_keys, prior.related, prior.compiled)
     if progress.enabled:
         outputs = progress.track(outputs, "rendering", render.count(site))
+    return _stage_index_swap(_chain(outputs, assets), out, site, index, progress)
+
+
+def _stage_index_swap(outputs: Iterator[render.Output], out: Path, site: Site,
+                      index: search.Plan | None, progress: Progress) -> publish.Staged:
+    """On any failure the old site stays."""
     try:
-        staged = publish.stage(_chain(outputs, assets), out, watch=search.indexed_text)
+        staged = publish.stage(outputs, out, watch=search.indexed_text)
         if index is not None:
             parts = [search.Part(name, tuple(e.route.output for e in entries))
                      for name, entries in site.search_parts()]

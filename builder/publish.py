@@ -66,6 +66,8 @@ class Staged:
     """Output paths whose watched part changed (e.g. the text the search index holds)."""
     keys: dict[str, str] = field(default_factory=dict)
     """Output path to page key (`pagekeys`), for every output that has one."""
+    paths: list[str] = field(default_factory=list)
+    """Every output's path, in order."""
     unindexed: frozenset[str] = frozenset()
     """Search parts whose changed pages their bundle does not hold yet (`search.Plan`)."""
 
@@ -94,6 +96,7 @@ def stage(outputs: Iterable[Output], out: Path,
             raise PublishError(f"two outputs would write {output.path!r} (a file in "
                                "templates/static/ with the name of a generated page?)")
         seen.add(relative)
+        staged.paths.append(relative)
         folder = os.path.dirname(relative)
         if folder not in made:
             os.makedirs(os.path.join(root, folder), exist_ok=True)

@@ -20,6 +20,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 from . import export, markdown, pagekeys, parallel, structured
+from .articles import Article
 from .chart import format_number, line_chart
 from .model import Body, Entry, Ledger, Site
 from .registries import KINDS, SINGULAR, Term
@@ -114,6 +115,11 @@ class Globals:
         self.about_html = site.about_html and self._rebased(site.about_html)
         self._env, self._cards = env, dict[Entry, Markup]()
 
+    def render(self, page: Page) -> bytes:
+        """The page, rendered with this as its `site`."""
+        return self._env.get_template(page.template).render(
+            site=self, route=page.route, **page.context()).encode()
+
     def body(self, body: Body) -> Markup:
         if not isinstance(body, Body):  # an entry would do, but no page key covers its body
             raise TemplateRuntimeError(f"site.body takes the article page's `body` "
@@ -169,9 +175,7 @@ def render_site(site: Site, templates: Mapping[str, str], live_reload: str | Non
              if published.get(page.route.output) != keys[index]]
 
     def render_one(index: int) -> bytes:
-        page = listed[index]
-        return env.get_template(page.template).render(
-            site=shared, route=page.route, **page.context()).encode()
+        return shared.render(listed[index])
 
     rendered = parallel.ordered_map(render_one, stale)  # in the order of `stale`
     to_render = set(stale)
@@ -200,8 +204,7 @@ def pages(site: Site, related: Mapping[Entry, Sequence[Entry]] | None = None,
         "latest": site.entries[: settings.home_articles],
         "most_covered": {kind: site.most_covered(kind, settings.home_terms) for kind in KINDS}})
     for entry in site.entries:
-        yield Page(entry.route, "article.html",
-                   functools.partial(_article_context, site, entry, related))
+        yield article_page(site, entry, related)
     for kind in KINDS:
         yield Page(site.urls.term_index(kind), "terms.html", functools.partial(
             _terms_context, site, kind))
@@ -241,12 +244,20 @@ def _provenance_pages(site: Site) -> Iterator[Page]:
         yield Page(ledger.route, "claim.html", functools.partial(_ledger_context, ledger))
 
 
-def _article_context(site: Site, entry: Entry,
-                     related: Mapping[Entry, Sequence[Entry]] | None) -> dict[str, Any]:
+def article_page(site: Site, entry: Entry, related: Mapping[Entry, Sequence[Entry]] | None,
+                 text: Article | None = None) -> Page:
+    """`text` is a newer parse of the article with the same front matter (`resident`): the
+    page shows its body."""
+    return Page(entry.route, "article.html", functools.partial(
+        _article_context, site, entry, related, text or entry.article))
+
+
+def _article_context(site: Site, entry: Entry, related: Mapping[Entry, Sequence[Entry]] | None,
+                     text: Article) -> dict[str, Any]:
     older, newer = site.neighbours(entry)
     others = (related[entry] if related is not None
               else site.related(entry, site.settings.related_articles))
-    return {"entry": entry, "body": Body(entry.article), "related": others, "older": older,
+    return {"entry": entry, "body": Body(text), "related": others, "older": older,
             "newer": newer, "claims": site.claims_in(entry)}
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import jinja2
 from watchfiles import watch
 
-from . import pipeline, publish, search
+from . import pipeline, publish, resident, search
 from .problems import ContentError, format_all
 from .publish import PublishError
 from .render import Output
@@ -108,12 +108,13 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def rebuild(site_dir: Path, out: Path, base_url: str, state: State, drafts: bool,
-            plan: search.Plan = search.NOW) -> pipeline.BuildResult | None:
+            plan: search.Plan = search.NOW, memory: resident.Memory | None = None,
+            ) -> pipeline.BuildResult | None:
     """One build; on failure the problems are kept for the pages and the old site stays.
     A build called off (`search.Plan.cancel`) reports nothing: the next one follows."""
     try:
         result = pipeline.build(site_dir, out, drafts, base_url, live_reload=SCRIPT_PATH,
-                                plan=plan)
+                                plan=plan, memory=memory)
     except search.Cancelled:
         return None
     except ContentError as error:
@@ -172,6 +173,8 @@ class Preview:
         self._unindexed = frozenset[str]()
         """Search parts whose index lags behind their pages."""
         self._indexing: tuple[threading.Thread, threading.Event] | None = None
+        self._memory = resident.Memory()
+        """The last build's model: a body edit is published from it (`resident`)."""
 
     def start(self) -> None:
         if not self.rebuild():
@@ -184,7 +187,7 @@ class Preview:
         articles, Pagefind takes 6 s of an edit's 8)."""
         self._stop_indexing()
         result = rebuild(self.site_dir, self.out, self.url, self.state, self.drafts,
-                         search.Plan(later=True, stale=self._unindexed))
+                         search.Plan(later=True, stale=self._unindexed), self._memory)
         if result is not None:
             self._unindexed = result.unindexed
         if result is not None and self._unindexed:  # a broken edit waits for the next save
@@ -196,7 +199,7 @@ class Preview:
 
     def _index(self, cancel: threading.Event) -> None:
         result = rebuild(self.site_dir, self.out, self.url, self.state, self.drafts,
-                         search.Plan(stale=self._unindexed, cancel=cancel))
+                         search.Plan(stale=self._unindexed, cancel=cancel), self._memory)
         if result is not None:
             self._unindexed = result.unindexed
 
