@@ -244,7 +244,7 @@ class Site:
         """The terms most often named in the same articles as `term`."""
         counts = Counter(chain.from_iterable(e.terms for e in self.coverage[term]))
         counts.pop(term, None)
-        if len(counts) > limit:  # only the terms that can make the cut are sorted by name
+        if 0 < limit < len(counts):  # only the terms that can make the cut are sorted by name
             cut = heapq.nlargest(limit, counts.values())[-1]
             counts = Counter({t: count for t, count in counts.items() if count >= cut})
         return sorted(counts.items(), key=lambda tc: (-tc[1], tc[0].name.casefold()))[:limit]
@@ -272,7 +272,7 @@ class Site:
                 scores[other] += weight
             budget -= len(coverage)
         scores.pop(entry, None)
-        if len(scores) > limit:  # only the candidates that can make the cut are ranked
+        if 0 < limit < len(scores):  # only the candidates that can make the cut are ranked
             cut = heapq.nlargest(limit, scores.values())[-1]
             scores = {e: score for e, score in scores.items() if score >= cut}
         order = self.order

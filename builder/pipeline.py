@@ -44,7 +44,8 @@ class Sources:
 
     articles: list[tuple[str, str]] = field(default_factory=list)
     """Path and digest of the text. The texts are read again to be parsed, if not cached:
-    together, a 100k archive's texts would hold a gigabyte for the whole parse."""
+    together, a 100k archive's texts would hold a gigabyte for the whole parse. Once
+    parsed, the digest is the parsed text's: a save in between would have changed it."""
     yaml: dict[str, str] = field(default_factory=dict)
     templates: dict[str, str] = field(default_factory=dict)
     assets: dict[str, bytes] = field(default_factory=dict)
@@ -246,6 +247,8 @@ def _parse_articles(sources: Sources, problems: list[Problem], site_dir: Path,
     if use_cache:
         fresh = {path: (done[0].digest, done) for path, done in parsed.items()}
         cache.save(site_dir, old, cache.ParseCache(old.version, fresh))
+    sources.articles = [(path, parsed[path][0].digest if path in parsed else text_digest)
+                        for path, text_digest in sources.articles]
     articles = []
     for path, _ in sources.articles:
         if path in parsed:
@@ -319,6 +322,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
         if result is None:
             result = _build_all(asked, sources, problems, memory)
         if not result.warnings and not result.unindexed:
+            stamp = cache.fingerprint(_source_parts(sources), asked.options)  # as parsed
             cache.remember_published(site_dir, out, cache.Published(
                 stamp, result.articles, result.files, cache.marker_identity(marker)))
         return result
@@ -378,7 +382,11 @@ def _publish_bodies(asked: _Request, sources: Sources,
     env = render.environment(sources.templates, asked.live_reload, last.site.urls.base_path,
                              cache.compiled_templates(site_dir))
     outputs = resident.outputs(last, texts, render.Globals(last.site, env))
-    staged = _stage_index_swap(outputs, out, last.site, asked.search, asked.progress)
+    try:
+        staged = _stage_index_swap(outputs, out, last.site, asked.search, asked.progress)
+    except publish.KeptFileMissing:
+        memory.last = None  # a file is gone from the published site: the full build renders it
+        return None
     marker = out / publish.MARKER
     cache.remember_page_keys(site_dir, out, marker, staged.keys)
     memory.last = dataclasses.replace(last, marker=cache.marker_identity(marker),

@@ -72,13 +72,13 @@ def edited_bodies(last: Last, articles: Sequence[tuple[str, str]],
         if known is None:
             return None
         if known != text_digest:
-            edited.append(path)
+            edited.append((path, text_digest))
     entries = last.entries() if edited else {}
     texts = {}
-    for path in edited:
+    for path, text_digest in edited:
         entry = entries.get(path)  # None: a draft left out of the site
         text, _ = parse(path)  # its warnings are the last build's: they are in its front matter
-        if entry is None or text is None:
+        if entry is None or text is None or text.digest != text_digest:  # saved again since
             return None
         if text.head_digest != entry.article.head_digest:
             return None

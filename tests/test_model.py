@@ -145,3 +145,4 @@ def test_co_terms_most_named_first_then_by_name() -> None:
     named = [(term.name, count) for term, count in site.co_terms(ukraine, 2)]
     assert named == [("Volodymyr Zelensky", 2), ("casualties", 1)]
     assert len(site.co_terms(ukraine, 10)) == 4
+    assert site.co_terms(ukraine, 0) == [] and site.related(site.entries[0], 0) == []

@@ -11,7 +11,9 @@ import pytest
 from builder import cache, pipeline, publish, resident
 
 from .test_golden import output_files
-from .test_incremental import EDITS, SUDZHA, _site
+from .test_incremental import ARTICLES, EDITS, SUDZHA, _site
+
+WARNED = f"{ARTICLES}/2025/03/draft-peace-talks.md"
 
 
 def _cold(site: Path, dest: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
@@ -94,3 +96,44 @@ def test_after_a_broken_edit_a_body_edit_is_quick_again(tmp_path: Path,
     (site / SUDZHA).write_text(text + "\nOne more sentence.\n")
     assert pipeline.build(site, index=False, memory=memory).written == 1
     assert len(loads) == 2
+
+
+def test_a_kept_file_gone_from_the_site_is_built_in_full(tmp_path: Path,
+                                                         loads: list[int]) -> None:
+    site, memory = _site(tmp_path), resident.Memory()
+    out = site / "public"
+    pipeline.build(site, index=False, memory=memory)
+    robots = (out / "robots.txt").read_bytes()
+    (out / "robots.txt").unlink()  # by hand, or by a cleaner of old temporary files
+    EDITS["body"](site)
+    pipeline.build(site, index=False, memory=memory)
+    assert (out / "robots.txt").read_bytes() == robots and len(loads) == 2
+    EDITS["body"](site)
+    pipeline.build(site, index=False, memory=memory)
+    assert len(loads) == 2
+
+
+@pytest.mark.parametrize("memory", [resident.Memory(), None], ids=["kept", "none"])
+def test_a_save_while_the_build_reads_is_not_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  memory: resident.Memory | None) -> None:
+    """The editor saves again after the build read the file's digest and before it parsed
+    the text: what the build records is the text it parsed, so undoing that second save
+    is seen as an edit (by the kept model, and by the record of the published build)."""
+    site = _site(tmp_path)
+    (site / WARNED).unlink()  # the record is only kept of a build without warnings
+    assert not pipeline.build(site, index=False, memory=memory).warnings
+    original = (site / SUDZHA).read_text()
+    (site / SUDZHA).write_text(original + "\nFirst save.\n")
+    parse = pipeline._parse
+
+    def saved_again_meanwhile(site_dir: Path, path: str):  # type: ignore[no-untyped-def]
+        if path == SUDZHA:
+            (site / SUDZHA).write_text(original + "\nSecond save.\n")
+        return parse(site_dir, path)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "_parse", saved_again_meanwhile)
+        pipeline.build(site, index=False, memory=memory)
+    (site / SUDZHA).write_text(original + "\nFirst save.\n")
+    pipeline.build(site, index=False, memory=memory)
+    assert output_files(site / "public") == _cold(site, tmp_path / "cold", monkeypatch)
