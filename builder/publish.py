@@ -215,13 +215,20 @@ def remove_later(folder: Path) -> None:
         return
     pattern = f"{glob.escape(folder.name)}{REMOVING}*"
     targets = sorted({str(doomed), *map(str, folder.parent.glob(pattern))})
-    try:  # the shell returns at once; its `rm`, left to run, is no child of ours
-        subprocess.run(["sh", "-c", 'rm -rf -- "$@" &', "sh", *targets], check=True,
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, start_new_session=True)
-    except (OSError, subprocess.CalledProcessError):  # no shell here: delete now
+    _removals[:] = [removal for removal in _removals if removal.poll() is None]
+    try:  # its own session: a Ctrl-C that stops the build lets it finish
+        _removals.append(subprocess.Popen(
+            ["rm", "-rf", "--", *targets], stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+    except OSError:  # no `rm` here: delete now
         for target in targets:
             shutil.rmtree(target, ignore_errors=True)
+
+
+_removals: list[subprocess.Popen[bytes]] = []
+"""The `rm` processes `remove_later` started. Each is waited for (`poll`) by a later call
+once it has finished: a long-running process (`warchive serve`, perhaps the first process
+of a container, which no one else reaps for) keeps no finished ones as zombies."""
 
 
 def discard(out: Path, later: bool = False) -> None:

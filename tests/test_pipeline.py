@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -178,6 +180,38 @@ def test_a_replaced_site_is_deleted_whatever_the_output_folder_is_called(
             break
         time.sleep(0.05)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([site.name, out.name])
+
+
+SUBREAPER = """
+import ctypes, os, sys, time
+from pathlib import Path
+from builder import publish
+ctypes.CDLL(None, use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: as a container's PID 1
+root = Path(sys.argv[1])
+for number in range(4):
+    (root / f"site{number}" / "articles").mkdir(parents=True)
+    publish.remove_later(root / f"site{number}")
+    while list(root.iterdir()):
+        time.sleep(0.05)
+time.sleep(0.2)
+zombies = 0
+for stat in Path("/proc").glob("[0-9]*/stat"):
+    try:
+        state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+    except OSError:
+        continue
+    zombies += state == "Z" and int(parent) == os.getpid()
+print(zombies)
+"""
+
+
+def test_a_first_process_keeps_no_finished_removal_as_a_zombie(tmp_path: Path) -> None:
+    """`warchive serve` removes a replaced site on every save. As a container's first
+    process, it inherits every orphan, and nothing else waits for them: a removal that
+    has finished is waited for by the next one."""
+    done = subprocess.run([sys.executable, "-c", SUBREAPER, str(tmp_path)], check=True,
+                          capture_output=True, text=True, timeout=60)
+    assert int(done.stdout) <= 1  # the last removal, until the next one starts
 
 
 def test_a_site_whose_cache_cannot_be_written_still_builds(make_site: MakeSite) -> None:
