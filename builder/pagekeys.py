@@ -86,11 +86,6 @@ class Keys:
         return text
 
 
-def page_key(base: str, template: str, output: str, context: Mapping[str, Any]) -> str:
-    """One page's key, for a build that makes one."""
-    return Keys(base).page(template, output, context)
-
-
 def _digest(parts: list[str]) -> str:
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
 

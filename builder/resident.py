@@ -61,9 +61,9 @@ Parse = Callable[[str], tuple[Article | None, list[Problem]]]
 
 
 def edited_bodies(last: Last, articles: Sequence[tuple[str, str]],
-                  parse: Parse) -> dict[str, Article] | None:
-    """The articles edited since `last`, by path, newly parsed; None unless each kept its
-    front matter and no file was added or removed."""
+                  parse: Parse) -> list[tuple[Entry, Article]] | None:
+    """The entries of the articles edited since `last`, each with its new parse; None
+    unless each kept its front matter and no file was added or removed."""
     if len(articles) != len(last.digests):
         return None
     edited = []
@@ -74,7 +74,7 @@ def edited_bodies(last: Last, articles: Sequence[tuple[str, str]],
         if known != text_digest:
             edited.append((path, text_digest))
     entries = last.entries() if edited else {}
-    texts = {}
+    texts = []
     for path, text_digest in edited:
         entry = entries.get(path)  # None: a draft left out of the site
         text, _ = parse(path)  # its warnings are the last build's: they are in its front matter
@@ -82,18 +82,17 @@ def edited_bodies(last: Last, articles: Sequence[tuple[str, str]],
             return None
         if text.head_digest != entry.article.head_digest:
             return None
-        texts[path] = text
+        texts.append((entry, text))
     return texts
 
 
-def outputs(last: Last, texts: Mapping[str, Article], shared: render.Globals,
+def outputs(last: Last, texts: Sequence[tuple[Entry, Article]], shared: render.Globals,
             ) -> Iterator[render.Output]:
-    """Every file `last` published: kept, but the pages of the articles in `texts`,
+    """Every file `last` published: kept, but the pages of the entries in `texts`,
     rendered with their new bodies."""
-    entries = last.entries() if texts else {}
     pages = {}
-    for path, text in texts.items():
-        page = render.article_page(last.site, entries[path], last.related, text)
+    for entry, text in texts:
+        page = render.article_page(last.site, entry, last.related, text)
         pages[safe_relative(page.route.output)] = page
     keys = pagekeys.Keys(last.base)
     for path in last.paths:

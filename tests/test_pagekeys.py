@@ -24,7 +24,7 @@ def site_of(*articles) -> Site:  # type: ignore[no-untyped-def]
 
 
 def key(context: dict[str, object], base: str = "base") -> str:
-    return pagekeys.page_key(base, "article.html", "articles/a/index.html", context)
+    return pagekeys.Keys(base).page("article.html", "articles/a/index.html", context)
 
 
 def test_equal_contexts_give_equal_keys_and_any_difference_another() -> None:
@@ -93,7 +93,8 @@ def test_a_value_shown_on_many_pages_is_encoded_once_and_still_told_apart() -> N
     assert keys.page("month.html", "m/index.html", {"year": year_2025}) == first
     assert len(encoded) == calls + 1  # the year alone, from the memo: not its months
     assert keys.page("month.html", "m/index.html", {"year": year_2024}) != first
-    assert first == pagekeys.page_key("base", "month.html", "m/index.html", {"year": year_2025})
+    assert first == pagekeys.Keys("base").page("month.html", "m/index.html",
+                                               {"year": year_2025})
     edited = dataclasses.replace(year_2025, months=year_2025.months[:1])
     assert keys.page("month.html", "m/index.html", {"year": edited}) != first
 
