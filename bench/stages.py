@@ -8,7 +8,7 @@ The output folder and the parse cache are deleted first. The stages are those
 (`pipeline.load`, which reads them again, so its time here is load minus read; it parses
 on every core and writes the parse cache), render every page (`render.render_site`, kept
 in a list so that writing is timed alone), write the staging folder (`publish.stage`),
-Pagefind (`search.index_parts`, every part), swap (`publish.swap`). The builder's
+Pagefind (`search.Indexer`, every part, here after staging), swap (`publish.swap`). The builder's
 internals may move: a call that no longer fits stops the breakdown with a StageError
 naming the call.
 """
@@ -98,7 +98,18 @@ def stage_times(site: Path, out: Path) -> dict[str, Any]:
     language = loaded.site.settings.language
     parts = [search.Part(name, tuple(e.route.output for e in entries))
              for name, entries in loaded.site.search_parts()]
-    _, indexed = _call("search.index_parts", search.index_parts, staged, out, parts, language)
+
+    def index_all() -> None:
+        """Every part, after staging (a build indexes while it stages: timed apart here)."""
+        indexer = search.Indexer(out, parts, language)
+        try:
+            for path in staged.paths:
+                indexer.page_staged(path, True)
+            indexer.finish()
+        finally:
+            indexer.close()
+
+    _, indexed = _call("search.Indexer", index_all)
     _, swapped = _call("publish.swap", publish.swap, staging, out)
     seconds = dict(zip(STAGES, (read, load - read, rendered, write, indexed, swapped),
                        strict=True))

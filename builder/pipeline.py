@@ -453,21 +453,31 @@ def _publish(loaded: Loaded, out: Path, index: search.Plan | None, live_reload: 
 
 def _stage_index_swap(outputs: Iterator[render.Output], out: Path, site: Site,
                       index: search.Plan | None, progress: Progress) -> publish.Staged:
-    """On any failure the old site stays."""
+    """Stages the outputs while the search parts are indexed (unless `index` is None),
+    then swaps; on any failure the old site stays."""
+    indexer = None
+    if index is not None:
+        parts = [search.Part(name, tuple(e.route.output for e in entries))
+                 for name, entries in site.search_parts()]
+        indexer = search.Indexer(out, parts, site.settings.language, progress, index)
     try:
-        staged = publish.stage(outputs, out, watch=search.indexed_text)
-        if index is not None:
-            parts = [search.Part(name, tuple(e.route.output for e in entries))
-                     for name, entries in site.search_parts()]
-            staged.unindexed = search.index_parts(staged, out, parts, site.settings.language,
-                                                  progress, index)
+        staged = publish.stage(outputs, out, search.indexed_text,
+                               indexer.page_staged if indexer else _ignore)
+        if indexer is not None:
+            staged.unindexed = indexer.finish()
         publish.swap(staged.path, out)
     except BaseException as error:
+        if indexer is not None:
+            indexer.close()
         publish.discard(out, later=isinstance(error, search.Cancelled))
         raise
     finally:
         progress.done()
     return staged
+
+
+def _ignore(path: str, changed: bool) -> None:
+    """Staging with no search index to feed."""
 
 
 def _source_parts(sources: Sources) -> Iterator[tuple[str, str | bytes]]:

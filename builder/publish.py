@@ -62,8 +62,6 @@ class Staged:
     files: int = 0
     written: int = 0
     """Files whose bytes differ from the published site's (the rest are hard links to it)."""
-    changed: list[str] = field(default_factory=list)
-    """Output paths whose watched part changed (e.g. the text the search index holds)."""
     keys: dict[str, str] = field(default_factory=dict)
     """Output path to page key (`pagekeys`), for every output that has one."""
     paths: list[str] = field(default_factory=list)
@@ -72,15 +70,20 @@ class Staged:
     """Search parts whose changed pages their bundle does not hold yet (`search.Plan`)."""
 
 
-def stage(outputs: Iterable[Output], out: Path,
-          watch: Callable[[bytes], bytes | None] = lambda data: None) -> Staged:
+Watch = Callable[[bytes], bytes | None]
+Staging = Callable[[str, bool], None]
+
+
+def stage(outputs: Iterable[Output], out: Path, watch: Watch = lambda data: None,
+          each: Staging = lambda path, changed: None) -> Staged:
     """Writes every output into a fresh staging folder.
 
     A file whose bytes equal the published one is hard-linked to it instead of written,
     so its modification time stays and deploy tools copy only what changed; so is an
     output without data (a page not rendered again, as its key is unchanged). `watch` picks
-    the part of a file that matters to a later step (the search-indexed text): a written
-    file whose part differs from the published file's is listed in `changed`.
+    the part of a file that matters to a later step (the search-indexed text). Once a file
+    is in staging, `each` is told its path and whether its watched part differs from the
+    published file's: the search index starts on a part as soon as its pages are there.
     """
     staged = Staged(staging_dir(out))
     if staged.path.exists():
@@ -105,6 +108,7 @@ def stage(outputs: Iterable[Output], out: Path,
         if output.key is not None:
             staged.keys[relative] = output.key
         target, published = os.path.join(root, relative), os.path.join(published_root, relative)
+        changed = False
         if output.data is None:
             _keep(published, target)
         elif not _link_unchanged(published, target, output.data):
@@ -112,8 +116,8 @@ def stage(outputs: Iterable[Output], out: Path,
                 handle.write(output.data)
             staged.written += 1
             part = watch(output.data)
-            if part is not None and part != _published_part(published, watch):
-                staged.changed.append(relative)
+            changed = part is not None and part != _published_part(published, watch)
+        each(relative, changed)
     return staged
 
 
@@ -124,7 +128,7 @@ def _keep(published: str, target: str) -> None:
         raise KeptFileMissing(f"{published} is no longer there to keep: {error}") from error
 
 
-def _published_part(published: str, watch: Callable[[bytes], bytes | None]) -> bytes | None:
+def _published_part(published: str, watch: Watch) -> bytes | None:
     try:
         with open(published, "rb") as handle:
             return watch(handle.read())

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import threading
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from pagefind_bin import get_executable  # type: ignore[import-untyped]
 
 from . import parallel
 from .progress import QUIET, Progress
-from .publish import Staged, reuse, safe_relative
+from .publish import reuse, safe_relative, staging_dir
 
 FOLDER = "pagefind"
 INDEXED_MARK = b"<article data-pagefind-body"
@@ -106,45 +107,97 @@ class Part:
     """Output paths of the part's indexed pages."""
 
 
-def index_parts(staged: Staged, out: Path, parts: Sequence[Part], language: str,
-                progress: Progress = QUIET, plan: Plan = NOW) -> frozenset[str]:
-    """Each part's bundle: linked from the published site when none of its pages changed,
-    else built afresh, a few parts at once (see CONCURRENT_PAGES). Returns the parts left
-    stale (`Plan.later`)."""
-    changed = set(staged.changed)
-    stale = set[str]()
-    todo = []
-    for part in parts:
-        bundle = f"{FOLDER}/{part.name}"
-        current = (part.name not in plan.stale and not changed.intersection(part.pages)
-                   and page_count(out / bundle, language) == len(part.pages))
-        if (current or plan.later) and reuse(out, staged.path, bundle):
-            if not current:
-                stale.add(part.name)
-        else:
-            todo.append(part)
-    running: list[_Run] = []
-    try:
-        for number, part in enumerate(todo, 1):
-            plan.go_on()
-            while running and (len(running) >= parallel.workers()
-                               or _pages(running) + len(part.pages) > CONCURRENT_PAGES):
-                running.pop(0).finish(plan.cancel)
-            progress.stage(f"indexing search part {part.name} ({number}/{len(todo)}, "
-                           f"{len(part.pages):,} articles)")
-            running.append(_Run.start(staged.path, part, language))
-        while running:
-            running.pop(0).finish(plan.cancel)
-    finally:
-        for run in running:
+class Indexer:
+    """Indexes the search parts of one build into its staging folder, each as soon as
+    staging holds all the part's pages (`publish.stage` tells it of each file).
+
+    Articles are staged newest first, in the order of the parts, so the newest part's
+    Pagefind runs while older pages are still rendered: one run keeps about 1.4 cores
+    busy, and the rest of the machine goes on rendering. A part none of whose pages
+    changed keeps its published bundle. Parts run a few at once (see CONCURRENT_PAGES).
+    """
+
+    def __init__(self, out: Path, parts: Sequence[Part], language: str,
+                 progress: Progress = QUIET, plan: Plan = NOW) -> None:
+        self._out, self._staging = out, staging_dir(out)
+        self._parts, self._language, self._progress, self._plan = parts, language, progress, plan
+        self._part_of = {page: part for part in parts for page in part.pages}
+        self._left = {part.name: len(part.pages) for part in parts}
+        self._changed = set[str]()
+        self._queue = deque[Part]()
+        self._running: list[_Run] = []
+        self._stale = set[str]()
+        self._finishing = False
+
+    def page_staged(self, path: str, changed: bool) -> None:
+        """`publish.Staging`: `path` is in staging; `changed`, its indexed text differs
+        from the published page's."""
+        part = self._part_of.get(path)
+        if part is not None:
+            if changed:
+                self._changed.add(part.name)
+            self._left[part.name] -= 1
+            if self._left[part.name] == 0:
+                self._settle(part)
+        if self._running or self._queue:
+            self._advance(wait=False)
+
+    def finish(self) -> frozenset[str]:
+        """Waits for every part's bundle; returns the parts left stale (`Plan.later`)."""
+        self._finishing = True
+        for part in self._parts:
+            if self._left[part.name] > 0:  # a page never staged: Pagefind will say so
+                self._left[part.name] = 0
+                self._settle(part)
+        self._advance(wait=True)
+        self.close()
+        return frozenset(self._stale)
+
+    def close(self) -> None:
+        """Stops any Pagefind still running (the build failed or was called off), and
+        removes the pages given to Pagefind."""
+        for run in self._running:
             run.process.kill()
             run.process.wait()
-        shutil.rmtree(staged.path / _SHADOW, ignore_errors=True)
-    return frozenset(stale)
+        self._running.clear()
+        shutil.rmtree(self._staging / _SHADOW, ignore_errors=True)
 
+    def _settle(self, part: Part) -> None:
+        """Keeps the published bundle of a part none of whose pages changed, or queues it."""
+        bundle = f"{FOLDER}/{part.name}"
+        current = (part.name not in self._plan.stale and part.name not in self._changed
+                   and page_count(self._out / bundle, self._language) == len(part.pages))
+        if (current or self._plan.later) and reuse(self._out, self._staging, bundle):
+            if not current:
+                self._stale.add(part.name)
+        else:
+            self._queue.append(part)
 
-def _pages(running: list[_Run]) -> int:
-    return sum(len(run.part.pages) for run in running)
+    def _advance(self, wait: bool) -> None:
+        """Reaps the runs that ended and starts queued parts while there is room; with
+        `wait`, until every queued part is indexed."""
+        while True:
+            for run in [run for run in self._running if run.process.poll() is not None]:
+                self._running.remove(run)
+                run.finish()
+            while self._queue and self._has_room(self._queue[0]):
+                self._start(self._queue.popleft())
+            if not wait or not self._running:
+                return
+            self._running.pop(0).finish(self._plan.cancel)
+
+    def _has_room(self, part: Part) -> bool:
+        pages = sum(len(run.part.pages) for run in self._running)
+        return not self._running or (len(self._running) < parallel.workers()
+                                     and pages + len(part.pages) <= CONCURRENT_PAGES)
+
+    def _start(self, part: Part) -> None:
+        self._plan.go_on()
+        if self._finishing:
+            number = self._parts.index(part) + 1
+            self._progress.stage(f"indexing search part {part.name} ({number}/"
+                                 f"{len(self._parts)}, {len(part.pages):,} articles)")
+        self._running.append(_Run.start(self._staging, part, self._language))
 
 
 @dataclass

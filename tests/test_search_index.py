@@ -115,3 +115,31 @@ def test_a_running_pagefind_is_stopped_when_the_build_is_called_off(
     assert time.monotonic() - started < 30
     assert subprocess.run(["pgrep", "-f", "sleep 59.75"], capture_output=True).returncode == 1
     assert "Report of 2023" in (site / "public/articles/a2023/index.html").read_text()
+
+
+def test_a_part_is_indexed_while_later_pages_are_staged(make_site: MakeSite,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The newest part's Pagefind starts once its pages are in staging, before the older
+    articles' pages are written."""
+    monkeypatch.setattr(model, "PART_LIMIT", 1)
+    site = make_site(dated_articles(range(2021, 2024)))
+    events: list[str] = []
+    staged, start = search.Indexer.page_staged, search._Run.start
+
+    def page_staged(self: search.Indexer, path: str, changed: bool) -> None:
+        events.append(path)
+        staged(self, path, changed)
+
+    def started(staging: Path, part: search.Part, language: str) -> search._Run:
+        events.append(f"pagefind {part.name}")
+        return start(staging, part, language)
+
+    monkeypatch.setattr(search.Indexer, "page_staged", page_staged)
+    monkeypatch.setattr(search._Run, "start", started)
+    pipeline.build(site)
+    order = {event: number for number, event in enumerate(events)}
+    assert order["articles/a2023/index.html"] < order["pagefind 2023"]
+    assert order["pagefind 2023"] < order["articles/a2021/index.html"]
+    assert order["pagefind 2021"] > order["articles/a2021/index.html"]
+    for part in ("2021", "2022", "2023"):
+        assert search.page_count(site / f"public/pagefind/{part}", "en") == 1

@@ -531,7 +531,8 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 @pytest.fixture
 def no_pagefind(monkeypatch: pytest.MonkeyPatch) -> None:
     """CLI builds skip the Pagefind index: these tests are about content, not search."""
-    monkeypatch.setattr(search, "index_parts", lambda *args, **kwargs: None)
+    monkeypatch.setattr(search.Indexer, "page_staged", lambda self, path, changed: None)
+    monkeypatch.setattr(search.Indexer, "finish", lambda self: frozenset())
 
 
 def claims_site(make_site: MakeSite, claims: str) -> tuple[Path, str]:
