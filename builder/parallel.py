@@ -54,7 +54,7 @@ def ordered_map(function: Callable[[Item], Result], items: list[Item],
     _function = function  # read by the forked workers, which inherit it
     chunks = (items[start : start + chunk] for start in range(0, len(items), chunk))
     try:
-        with multiprocessing.get_context("fork").Pool(count, initializer=gc.enable) as pool:
+        with multiprocessing.get_context("fork").Pool(count, initializer=_worker_started) as pool:
             pending = deque(pool.apply_async(_call_chunk, (part,))
                             for part in itertools.islice(chunks, count * IN_FLIGHT))
             while pending:
@@ -68,6 +68,18 @@ def ordered_map(function: Callable[[Item], Result], items: list[Item],
 
 _function: Callable[[Any], Any] | None = None
 """The function of the running `ordered_map`: only ever set around a pool's lifetime."""
+
+
+WORKER_NICENESS = 10
+"""Workers yield the cores to the build's Pagefind runs, which index the search parts
+while pages are still rendered (`search.Indexer`): a part indexed sooner lets the next
+start sooner, and rendering fills the time Pagefind leaves a core idle. Cold 10k build:
+27.7 -> 25.1 s."""
+
+
+def _worker_started() -> None:
+    gc.enable()
+    os.nice(WORKER_NICENESS)
 
 
 def _call_chunk(items: list[Any]) -> list[Any]:

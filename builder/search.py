@@ -112,9 +112,10 @@ class Indexer:
     staging holds all the part's pages (`publish.stage` tells it of each file).
 
     Articles are staged newest first, in the order of the parts, so the newest part's
-    Pagefind runs while older pages are still rendered: one run keeps about 1.4 cores
-    busy, and the rest of the machine goes on rendering. A part none of whose pages
-    changed keeps its published bundle. Parts run a few at once (see CONCURRENT_PAGES).
+    Pagefind runs while older pages are still rendered, by workers that yield it the
+    cores (`parallel.WORKER_NICENESS`): one run keeps about 1.4 cores busy, and rendering
+    takes the rest. A part none of whose pages changed keeps its published bundle. Parts
+    run a few at once (see CONCURRENT_PAGES).
     """
 
     def __init__(self, out: Path, parts: Sequence[Part], language: str,

@@ -1,0 +1,25 @@
+"""Worker processes: results in order, collected, and at a lower priority than Pagefind."""
+
+from __future__ import annotations
+
+import gc
+import os
+
+import pytest
+
+from builder import parallel
+
+
+def worker_state(item: int) -> tuple[int, int, bool, int]:
+    return item, os.getpid(), gc.isenabled(), os.nice(0)
+
+
+def test_workers_keep_the_order_and_yield_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARCHIVE_WORKERS", "2")
+    items = list(range(parallel.MIN_PARALLEL_ITEMS * 3))
+    results = list(parallel.ordered_map(worker_state, items, chunk=16))
+    assert [item for item, *_ in results] == items
+    assert os.getpid() not in {pid for _, pid, _, _ in results}
+    assert {enabled for _, _, enabled, _ in results} == {True}
+    assert {niceness for *_, niceness in results} == {
+        min(os.nice(0) + parallel.WORKER_NICENESS, 19)}
