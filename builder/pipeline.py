@@ -315,6 +315,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
         marker = out / publish.MARKER
         if (not problems and not plan.stale and last and last.fingerprint == stamp
                 and last.marker == cache.marker_identity(marker)):
+            progress.done()
             return BuildResult(out, last.files, 0, last.articles, [])
         cache.remember_published(site_dir, out, None)
         memory = memory or resident.Memory()

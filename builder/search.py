@@ -128,7 +128,6 @@ class Indexer:
         self._queue = deque[Part]()
         self._running: list[_Run] = []
         self._stale = set[str]()
-        self._finishing = False
 
     def page_staged(self, path: str, changed: bool) -> None:
         """`publish.Staging`: `path` is in staging; `changed`, its indexed text differs
@@ -145,7 +144,6 @@ class Indexer:
 
     def finish(self) -> frozenset[str]:
         """Waits for every part's bundle; returns the parts left stale (`Plan.later`)."""
-        self._finishing = True
         for part in self._parts:
             if self._left[part.name] > 0:  # a page never staged: Pagefind will say so
                 self._left[part.name] = 0
@@ -185,7 +183,11 @@ class Indexer:
                 self._start(self._queue.popleft())
             if not wait or not self._running:
                 return
-            self._running.pop(0).finish(self._plan.cancel)
+            run = self._running.pop(0)
+            number = self._parts.index(run.part) + 1
+            self._progress.stage(f"indexing search part {run.part.name} ({number}/"
+                                 f"{len(self._parts)}, {len(run.part.pages):,} articles)")
+            run.finish(self._plan.cancel)
 
     def _has_room(self, part: Part) -> bool:
         pages = sum(len(run.part.pages) for run in self._running)
@@ -194,10 +196,6 @@ class Indexer:
 
     def _start(self, part: Part) -> None:
         self._plan.go_on()
-        if self._finishing:
-            number = self._parts.index(part) + 1
-            self._progress.stage(f"indexing search part {part.name} ({number}/"
-                                 f"{len(self._parts)}, {len(part.pages):,} articles)")
         self._running.append(_Run.start(self._staging, part, self._language))
 
 

@@ -69,9 +69,10 @@ def test_progress_shows_stages_on_a_terminal_and_nothing_elsewhere(make_site: Ma
 
     site = make_site({"content/articles/a.md": article()})
     shown = io.StringIO()
-    pipeline.build(site, index=False, progress=Progress(shown, enabled=True))
+    pipeline.build(site, progress=Progress(shown, enabled=True))
     assert "reading and checking content" in shown.getvalue()
     assert "rendering" in shown.getvalue()
+    assert "indexing search part 2025 (1/1, 1 articles)" in shown.getvalue()
     quiet = io.StringIO()
     pipeline.build(site, index=False, progress=Progress(quiet))  # StringIO is not a terminal
     assert quiet.getvalue() == ""
