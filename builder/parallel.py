@@ -11,6 +11,7 @@ import gc
 import itertools
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -78,6 +79,12 @@ start sooner, and rendering fills the time Pagefind leaves a core idle. Cold 10k
 
 
 def _worker_started() -> None:
+    """A worker ends when the pool sends it SIGTERM, whatever handler the parent set:
+    `warchive serve` turns SIGTERM into KeyboardInterrupt, and a worker that inherited
+    that handler could be interrupted inside the pool's own queue code and never end,
+    hanging the build. Ctrl-C reaches the parent, which ends the pool."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.enable()
     os.nice(WORKER_NICENESS)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 
 import pytest
 
@@ -23,3 +24,25 @@ def test_workers_keep_the_order_and_yield_the_cores(monkeypatch: pytest.MonkeyPa
     assert {enabled for _, _, enabled, _ in results} == {True}
     assert {niceness for *_, niceness in results} == {
         min(os.nice(0) + parallel.WORKER_NICENESS, 19)}
+
+
+def worker_signals(item: int) -> tuple[object, object]:
+    return signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+
+
+def test_workers_end_on_sigterm_whatever_the_parent_handles(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`warchive serve` turns SIGTERM into KeyboardInterrupt; a worker that kept that
+    handler could be interrupted inside the pool's queue code and never end (seen as a
+    preview hanging after its first build, about one pool in 200)."""
+    monkeypatch.setenv("WARCHIVE_WORKERS", "2")
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        seen = set(parallel.ordered_map(worker_signals, list(range(parallel.MIN_PARALLEL_ITEMS))))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert seen == {(signal.SIG_DFL, signal.SIG_IGN)}
