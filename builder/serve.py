@@ -175,11 +175,14 @@ class Preview:
         self._indexing: tuple[threading.Thread, threading.Event] | None = None
         self._memory = resident.Memory()
         """The last build's model: a body edit is published from it (`resident`)."""
+        self._serving = False
+        """Whether the server loop runs: stopped during the first build, it never did."""
 
     def start(self) -> None:
         if not self.rebuild():
             _placeholder(self.out)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._serving = True
 
     def rebuild(self) -> bool:
         """Publishes the pages first: the search parts they change keep their old index
@@ -218,7 +221,8 @@ class Preview:
 
     def close(self) -> None:
         self._stop_indexing()
-        self.server.shutdown()
+        if self._serving:  # shutdown() waits for the loop to end: forever, if it never ran
+            self.server.shutdown()
         self.server.server_close()
         shutil.rmtree(self.out.parent, ignore_errors=True)
 

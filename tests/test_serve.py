@@ -145,3 +145,14 @@ def test_a_stopped_server_removes_its_folder(make_site: MakeSite, tmp_path: Path
         server.send_signal(stop)
         assert server.wait(timeout=30) == 0
         assert not list(temporary.iterdir()), stop.name
+
+
+def test_a_preview_stopped_during_its_first_build_still_closes(make_site: MakeSite) -> None:
+    """Ctrl-C before the server loop started: closing used to wait for that loop forever."""
+    site = make_site({ARTICLE: article()})
+    preview = Preview(site, 0)
+    closing = threading.Thread(target=preview.close, daemon=True)
+    closing.start()
+    closing.join(10)
+    assert not closing.is_alive()
+    assert not preview.out.parent.exists()
