@@ -115,10 +115,12 @@ class Globals:
         self.about_html = site.about_html and self._rebased(site.about_html)
         self._env, self._cards = env, dict[Entry, Markup]()
 
-    def render(self, page: Page) -> bytes:
-        """The page, rendered with this as its `site`."""
+    def render(self, page: Page, context: Mapping[str, Any] | None = None) -> bytes:
+        """The page, rendered with this as its `site`, from `context` if it was made
+        already."""
         return self._env.get_template(page.template).render(
-            site=self, route=page.route, **page.context()).encode()
+            site=self, route=page.route, **(page.context() if context is None else context)
+        ).encode()
 
     def body(self, body: Body) -> Markup:
         if not isinstance(body, Body):  # an entry would do, but no page key covers its body
@@ -153,18 +155,33 @@ def render_site(site: Site, templates: Mapping[str, str], live_reload: str | Non
                 compiled: BytecodeCache | None = None) -> Iterator[Output]:
     """Every page, feed and export. A page whose key, made with `base` (the build's key,
     `pagekeys`), equals its key in `published` (the published site's page keys) is not
-    rendered: its Output has no data. All keys are made first (on every core), as few
-    pages are usually left to render: the worker processes then get only those.
-    `related` holds each entry's related coverage when it was worked out beforehand
-    (`related.related_lists`). `compiled` keeps the templates' compiled code."""
+    rendered: its Output has no data. `related` holds each entry's related coverage when
+    it was worked out beforehand (`related.related_lists`). `compiled` keeps the
+    templates' compiled code."""
     env = environment(templates, live_reload, site.urls.base_path, compiled)
     shared = Globals(site, env)
     listed = list(pages(site, related))
     sitemap = [p.route for p in listed if p.template.endswith(".html") and p.template != "404.html"]
     listed.append(Page(site.urls.file("sitemap.xml"), "sitemap.xml",
                        functools.partial(dict, routes=sitemap)))
-    published = published or {}
     keys_of = pagekeys.Keys(base)
+    if published:
+        yield from _changed_pages(listed, shared, keys_of, published)
+    else:
+        yield from _every_page(listed, shared, keys_of)
+    robots = f"User-agent: *\nAllow: /\nSitemap: {site.urls.file('sitemap.xml').url}\n"
+    yield Output(site.urls.file("robots.txt").output, robots.encode())
+    articles = site.urls.file("data/articles.json").output
+    key = keys_of.page("export.articles_json", articles, {"entries": site.entries})
+    data = None if (published or {}).get(articles) == key else export.articles_json(site)
+    yield Output(articles, data, key)
+    yield Output(site.urls.file("data/claims.csv").output, export.claims_csv(site))
+
+
+def _changed_pages(listed: list[Page], shared: Globals, keys_of: pagekeys.Keys,
+                   published: Mapping[str, str]) -> Iterator[Output]:
+    """All keys are made first (on every core), as few pages are usually left to render:
+    the worker processes then get only those."""
 
     def page_key(index: int) -> str:
         page = listed[index]
@@ -182,13 +199,22 @@ def render_site(site: Site, templates: Mapping[str, str], live_reload: str | Non
     for index, page in enumerate(listed):
         data = next(rendered) if index in to_render else None
         yield Output(page.route.output, data, keys[index])
-    robots = f"User-agent: *\nAllow: /\nSitemap: {site.urls.file('sitemap.xml').url}\n"
-    yield Output(site.urls.file("robots.txt").output, robots.encode())
-    articles = site.urls.file("data/articles.json").output
-    key = keys_of.page("export.articles_json", articles, {"entries": site.entries})
-    data = None if published.get(articles) == key else export.articles_json(site)
-    yield Output(articles, data, key)
-    yield Output(site.urls.file("data/claims.csv").output, export.claims_csv(site))
+
+
+def _every_page(listed: list[Page], shared: Globals, keys_of: pagekeys.Keys,
+                ) -> Iterator[Output]:
+    """With nothing published, each page's key and text come from one context, made
+    once: the first pages are written, and their search part indexed, a key pass sooner."""
+
+    def keyed_page(index: int) -> tuple[str, bytes]:
+        page = listed[index]
+        context = page.context()
+        key = keys_of.page(page.template, page.route.output, context)
+        return key, shared.render(page, context)
+
+    done = parallel.ordered_map(keyed_page, list(range(len(listed))))
+    for page, (key, data) in zip(listed, done, strict=True):
+        yield Output(page.route.output, data, key)
 
 
 def count(site: Site) -> int:

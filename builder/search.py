@@ -144,10 +144,9 @@ class Indexer:
 
     def finish(self) -> frozenset[str]:
         """Waits for every part's bundle; returns the parts left stale (`Plan.later`)."""
-        for part in self._parts:
-            if self._left[part.name] > 0:  # a page never staged: Pagefind will say so
-                self._left[part.name] = 0
-                self._settle(part)
+        unstaged = [part.name for part in self._parts if self._left[part.name] > 0]
+        if unstaged:  # every part's page is an output: a builder bug, not the content's
+            raise SearchIndexError(f"search parts {unstaged} lack pages in staging")
         self._advance(wait=True)
         self.close()
         return frozenset(self._stale)
