@@ -7,6 +7,7 @@ and results cross between processes.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import multiprocessing
@@ -86,7 +87,8 @@ def _worker_started() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.enable()
-    os.nice(WORKER_NICENESS)
+    with contextlib.suppress(OSError):  # refused in a sandbox: a raising initializer
+        os.nice(WORKER_NICENESS)          # would have its worker started again forever
 
 
 def _call_chunk(items: list[Any]) -> list[Any]:

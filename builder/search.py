@@ -132,6 +132,7 @@ class Indexer:
     def page_staged(self, path: str, changed: bool) -> None:
         """`publish.Staging`: `path` is in staging; `changed`, its indexed text differs
         from the published page's."""
+        self._plan.go_on()
         part = self._part_of.get(path)
         if part is not None:
             if changed:
@@ -144,6 +145,7 @@ class Indexer:
 
     def finish(self) -> frozenset[str]:
         """Waits for every part's bundle; returns the parts left stale (`Plan.later`)."""
+        self._plan.go_on()
         unstaged = [part.name for part in self._parts if self._left[part.name] > 0]
         if unstaged:  # every part's page is an output: a builder bug, not the content's
             raise SearchIndexError(f"search parts {unstaged} lack pages in staging")
@@ -176,17 +178,18 @@ class Indexer:
         `wait`, until every queued part is indexed."""
         while True:
             for run in [run for run in self._running if run.process.poll() is not None]:
-                self._running.remove(run)
                 run.finish()
+                self._running.remove(run)
             while self._queue and self._has_room(self._queue[0]):
                 self._start(self._queue.popleft())
             if not wait or not self._running:
                 return
-            run = self._running.pop(0)
+            run = self._running[0]  # listed until it ended, so that `close` can stop it
             number = self._parts.index(run.part) + 1
             self._progress.stage(f"indexing search part {run.part.name} ({number}/"
                                  f"{len(self._parts)}, {len(run.part.pages):,} articles)")
             run.finish(self._plan.cancel)
+            self._running.remove(run)
 
     def _has_room(self, part: Part) -> bool:
         pages = sum(len(run.part.pages) for run in self._running)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import threading
 
 import pytest
 
@@ -46,3 +47,21 @@ def test_workers_end_on_sigterm_whatever_the_parent_handles(
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert seen == {(signal.SIG_DFL, signal.SIG_IGN)}
+
+
+def test_workers_run_where_their_priority_cannot_be_lowered(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sandbox may refuse setpriority: an initializer that raised would make the pool
+    start workers forever, and the build would never end."""
+    monkeypatch.setenv("WARCHIVE_WORKERS", "2")
+
+    def refused(increment: int) -> int:
+        raise PermissionError("setpriority is not allowed here")
+
+    monkeypatch.setattr(os, "nice", refused)
+    results: list[int] = []
+    mapping = threading.Thread(target=lambda: results.extend(parallel.ordered_map(
+        abs, list(range(parallel.MIN_PARALLEL_ITEMS)))), daemon=True)
+    mapping.start()
+    mapping.join(30)
+    assert results == list(range(parallel.MIN_PARALLEL_ITEMS))

@@ -62,12 +62,18 @@ def test_output_folder_not_made_by_warchive_is_refused(make_site: MakeSite,
     assert (precious / "keep.txt").read_text() == "mine"
 
 
-def test_progress_shows_stages_on_a_terminal_and_nothing_elsewhere(make_site: MakeSite) -> None:
+def test_progress_shows_stages_on_a_terminal_and_nothing_elsewhere(
+        make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
+    from builder import search
     from builder.progress import Progress
 
+    from .test_search_index import slow_pagefind
+
     site = make_site({"content/articles/a.md": article()})
+    slow = slow_pagefind(tmp_path, "1")  # still indexing once every page is staged
+    monkeypatch.setattr(search, "get_executable", lambda: slow)
     shown = io.StringIO()
     pipeline.build(site, progress=Progress(shown, enabled=True))
     assert "reading and checking content" in shown.getvalue()

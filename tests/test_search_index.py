@@ -140,6 +140,63 @@ def test_a_part_is_indexed_while_later_pages_are_staged(make_site: MakeSite,
     order = {event: number for number, event in enumerate(events)}
     assert order["articles/a2023/index.html"] < order["pagefind 2023"]
     assert order["pagefind 2023"] < order["articles/a2021/index.html"]
-    assert order["pagefind 2021"] > order["articles/a2021/index.html"]
+    assert order["pagefind 2021"] > order["articles/a2021/index.html"]  # never before
+    assert not list(site.glob("public/.search-parts*"))
     for part in ("2021", "2022", "2023"):
         assert search.page_count(site / f"public/pagefind/{part}", "en") == 1
+
+
+def test_a_build_called_off_while_it_stages_stops_there(make_site: MakeSite,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next edit calls off a background index build after its part was indexed,
+    while later pages are still staged: it must not publish."""
+    monkeypatch.setattr(model, "PART_LIMIT", 1)
+    site = make_site(dated_articles(range(2022, 2024)))
+    pipeline.build(site)
+    (site / "content/articles/2023/a2023.md").write_text(article("Renamed", "2023-05-01"))
+    first = pipeline.build(site, plan=search.Plan(later=True))
+    published = {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
+    cancel = threading.Event()
+    staged = search.Indexer.page_staged
+
+    def page_staged(self: search.Indexer, path: str, changed: bool) -> None:
+        staged(self, path, changed)
+        if path == "sitemap.xml":  # long after the 2023 part's pages
+            for run in self._running:
+                run.process.wait()
+            cancel.set()
+
+    monkeypatch.setattr(search.Indexer, "page_staged", page_staged)
+    with pytest.raises(search.Cancelled):
+        pipeline.build(site, plan=search.Plan(stale=first.unindexed, cancel=cancel))
+    assert {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()} == published
+
+
+def slow_pagefind(tmp_path: Path, seconds: str) -> Path:
+    """The real Pagefind, after a sleep."""
+    real = search.get_executable()
+    slow = tmp_path / "pagefind"
+    slow.write_text(f"#!/bin/sh\nsleep {seconds}\nexec {real} \"$@\"\n")
+    slow.chmod(slow.stat().st_mode | stat.S_IXUSR)
+    return slow
+
+
+def test_an_interrupted_wait_for_pagefind_stops_it(make_site: MakeSite, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (or serve's SIGTERM) while the build waits for a part: its Pagefind must not
+    go on and write into a staging folder that is gone."""
+    site = make_site(dated_articles(range(2023, 2024)))
+    endless = tmp_path / "pagefind"
+    endless.write_text("#!/bin/sh\nexec sleep 58.25\n")
+    endless.chmod(endless.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(search, "get_executable", lambda: endless)
+
+    def interrupted(self: search._Run, cancel: threading.Event | None = None) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(search._Run, "finish", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.build(site)
+    assert subprocess.run(["pgrep", "-f", "sleep 58.25"], capture_output=True).returncode == 1
+    assert not (site / "public").exists()
+    assert not list(site.glob(".public*"))
