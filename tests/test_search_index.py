@@ -82,20 +82,28 @@ def test_pages_can_be_published_before_their_part_is_indexed_again(
     assert pipeline.build(site).written == 0  # and now the site is up to date
 
 
-def test_a_called_off_index_leaves_the_site_as_it_was(make_site: MakeSite,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def published_with_a_stale_part(make_site: MakeSite, monkeypatch: pytest.MonkeyPatch,
+                                ) -> tuple[Path, frozenset[str], dict[Path, bytes]]:
+    """A site whose 2023 page was published before its part was indexed again (as the
+    dev server does), the stale parts, and every published file."""
     monkeypatch.setattr(model, "PART_LIMIT", 1)
     site = make_site(dated_articles(range(2022, 2024)))
     pipeline.build(site)
     (site / "content/articles/2023/a2023.md").write_text(article("Renamed", "2023-05-01"))
     first = pipeline.build(site, plan=search.Plan(later=True))
     published = {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
+    return site, first.unindexed, published
+
+
+def test_a_called_off_index_leaves_the_site_as_it_was(make_site: MakeSite,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    site, unindexed, published = published_with_a_stale_part(make_site, monkeypatch)
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(search.Cancelled):
-        pipeline.build(site, plan=search.Plan(stale=first.unindexed, cancel=cancel))
+        pipeline.build(site, plan=search.Plan(stale=unindexed, cancel=cancel))
     assert {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()} == published
-    assert pipeline.build(site, plan=search.Plan(stale=first.unindexed)).unindexed == set()
+    assert pipeline.build(site, plan=search.Plan(stale=unindexed)).unindexed == set()
 
 
 def test_a_running_pagefind_is_stopped_when_the_build_is_called_off(
@@ -150,12 +158,7 @@ def test_a_build_called_off_while_it_stages_stops_there(make_site: MakeSite,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """The next edit calls off a background index build after its part was indexed,
     while later pages are still staged: it must not publish."""
-    monkeypatch.setattr(model, "PART_LIMIT", 1)
-    site = make_site(dated_articles(range(2022, 2024)))
-    pipeline.build(site)
-    (site / "content/articles/2023/a2023.md").write_text(article("Renamed", "2023-05-01"))
-    first = pipeline.build(site, plan=search.Plan(later=True))
-    published = {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
+    site, unindexed, published = published_with_a_stale_part(make_site, monkeypatch)
     cancel = threading.Event()
     staged = search.Indexer.page_staged
 
@@ -168,7 +171,7 @@ def test_a_build_called_off_while_it_stages_stops_there(make_site: MakeSite,
 
     monkeypatch.setattr(search.Indexer, "page_staged", page_staged)
     with pytest.raises(search.Cancelled):
-        pipeline.build(site, plan=search.Plan(stale=first.unindexed, cancel=cancel))
+        pipeline.build(site, plan=search.Plan(stale=unindexed, cancel=cancel))
     assert {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()} == published
 
 
