@@ -463,7 +463,7 @@ def _stage_index_swap(outputs: Iterator[render.Output], out: Path, site: Site,
         indexer = search.Indexer(out, parts, site.settings.language, progress, index)
     try:
         staged = publish.stage(outputs, out, search.indexed_text,
-                               indexer.page_staged if indexer else _ignore)
+                               indexer.page_staged if indexer else publish.unwatched)
         if indexer is not None:
             staged.unindexed = indexer.finish()
         publish.swap(staged.path, out)
@@ -475,10 +475,6 @@ def _stage_index_swap(outputs: Iterator[render.Output], out: Path, site: Site,
     finally:
         progress.done()
     return staged
-
-
-def _ignore(path: str, changed: bool) -> None:
-    """Staging with no search index to feed."""
 
 
 def _source_parts(sources: Sources) -> Iterator[tuple[str, str | bytes]]:

@@ -74,8 +74,12 @@ Watch = Callable[[bytes], bytes | None]
 Staging = Callable[[str, bool], None]
 
 
+def unwatched(path: str, changed: bool) -> None:
+    """A `Staging` for a build that has nothing to tell of each file (no search index)."""
+
+
 def stage(outputs: Iterable[Output], out: Path, watch: Watch = lambda data: None,
-          each: Staging = lambda path, changed: None) -> Staged:
+          each: Staging = unwatched) -> Staged:
     """Writes every output into a fresh staging folder.
 
     A file whose bytes equal the published one is hard-linked to it instead of written,

@@ -100,6 +100,7 @@ def outputs(last: Last, texts: Sequence[tuple[Entry, Article]], shared: render.G
         if edited is None:
             yield render.Output(path, None, last.keys.get(path))
             continue
-        key = keys.page(edited.template, edited.route.output, edited.context())
-        data = None if key == last.keys.get(path) else shared.render(edited)
+        context = edited.context()
+        key = keys.page(edited.template, edited.route.output, context)
+        data = None if key == last.keys.get(path) else shared.render(edited, context)
         yield render.Output(path, data, key)
