@@ -384,12 +384,13 @@ def _publish_bodies(asked: _Request, sources: Sources,
                              cache.compiled_templates(site_dir))
     outputs = resident.outputs(last, texts, render.Globals(last.site, env))
     try:
-        staged = _stage_index_swap(outputs, out, last.site, asked.search, asked.progress)
+        staged = _stage_index_swap(outputs, out, last.site, asked.search, asked.progress,
+                                   cache.spare(site_dir, out))
     except publish.KeptFileMissing:
         memory.last = None  # a file is gone from the published site: the full build renders it
         return None
     marker = out / publish.MARKER
-    cache.remember_page_keys(site_dir, out, marker, staged.keys)
+    cache.remember_page_keys(site_dir, out, marker, staged.keys, staged.paths)
     memory.last = dataclasses.replace(last, marker=cache.marker_identity(marker),
                                       digests=dict(sources.articles), paths=staged.paths,
                                       keys=staged.keys)
@@ -408,7 +409,7 @@ def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str,
     marker = out / publish.MARKER
     prior = Prior(cache.fingerprint(_shared_parts(loaded.sources), options),
                   cache.page_keys(site_dir, out, marker), lists,
-                  cache.compiled_templates(site_dir))
+                  cache.compiled_templates(site_dir), cache.spare(site_dir, out))
     try:
         staged: publish.Staged | None = _publish(loaded, out, index, live_reload, progress,
                                                  prior)
@@ -416,8 +417,8 @@ def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str,
         staged = None  # a page kept by its key is gone: render every page, below
     if staged is None:
         staged = _publish(loaded, out, index, live_reload, progress,
-                          dataclasses.replace(prior, page_keys={}))
-    cache.remember_page_keys(site_dir, out, marker, staged.keys)
+                          dataclasses.replace(prior, page_keys={}, spare=None))
+    cache.remember_page_keys(site_dir, out, marker, staged.keys, staged.paths)
     cache.remember_related(site_dir, memo)
     memory.last = resident.Last(out, prior.base, cache.marker_identity(marker), loaded.site,
                                 lists, dict(loaded.sources.articles), staged.paths, staged.keys,
@@ -437,6 +438,8 @@ class Prior:
     """Each article's related coverage, reused where its inputs are unchanged."""
     compiled: jinja2.BytecodeCache | None
     """The templates' compiled code, if the cache can hold it."""
+    spare: cache.Spare | None
+    """The site the last build replaced, to stage this one in (`publish.stage`)."""
 
 
 def _publish(loaded: Loaded, out: Path, index: search.Plan | None, live_reload: str | None,
@@ -449,13 +452,15 @@ def _publish(loaded: Loaded, out: Path, index: search.Plan | None, live_reload: 
                                  prior.page_keys, prior.related, prior.compiled)
     if progress.enabled:
         outputs = progress.track(outputs, "rendering", render.count(site))
-    return _stage_index_swap(_chain(outputs, assets), out, site, index, progress)
+    return _stage_index_swap(_chain(outputs, assets), out, site, index, progress, prior.spare)
 
 
 def _stage_index_swap(outputs: Iterator[render.Output], out: Path, site: Site,
-                      index: search.Plan | None, progress: Progress) -> publish.Staged:
-    """Stages the outputs while the search parts are indexed (unless `index` is None),
-    then swaps; on any failure the old site stays."""
+                      index: search.Plan | None, progress: Progress,
+                      spare: cache.Spare | None) -> publish.Staged:
+    """Stages the outputs (in the `spare` site, if staging holds it) while the search
+    parts are indexed (unless `index` is None), then swaps; on any failure the old site
+    stays."""
     indexer = None
     if index is not None:
         parts = [search.Part(name, tuple(e.route.output for e in entries))
@@ -463,7 +468,8 @@ def _stage_index_swap(outputs: Iterator[render.Output], out: Path, site: Site,
         indexer = search.Indexer(out, parts, site.settings.language, progress, index)
     try:
         staged = publish.stage(outputs, out, search.indexed_text,
-                               indexer.page_staged if indexer else publish.unwatched)
+                               indexer.page_staged if indexer else publish.unwatched,
+                               spare, kept=[search.FOLDER] if indexer else [])
         if indexer is not None:
             staged.unindexed = indexer.finish()
         publish.swap(staged.path, out)

@@ -12,10 +12,11 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache import Spare, marker_identity
 from .render import Output
 
 MARKER = ".warchive-build"
@@ -79,20 +80,23 @@ def unwatched(path: str, changed: bool) -> None:
 
 
 def stage(outputs: Iterable[Output], out: Path, watch: Watch = lambda data: None,
-          each: Staging = unwatched) -> Staged:
-    """Writes every output into a fresh staging folder.
+          each: Staging = unwatched, spare: Spare | None = None,
+          kept: Collection[str] = ()) -> Staged:
+    """Writes every output into the staging folder: a fresh one, or the `spare` site
+    brought up to date, with its top-level folders named in `kept` left for the caller
+    (the search index) to bring up to date.
 
     A file whose bytes equal the published one is hard-linked to it instead of written,
     so its modification time stays and deploy tools copy only what changed; so is an
-    output without data (a page not rendered again, as its key is unchanged). `watch` picks
-    the part of a file that matters to a later step (the search-indexed text). Once a file
-    is in staging, `each` is told its path and whether its watched part differs from the
-    published file's: the search index starts on a part as soon as its pages are there.
+    output without data (a page not rendered again, as its key is unchanged). A spare's
+    file whose key is the output's is left as it is. `watch` picks the part of a file
+    that matters to a later step (the search-indexed text). Once a file is in staging,
+    `each` is told its path and whether its watched part differs from the published
+    file's: the search index starts on a part as soon as its pages are there.
     """
     staged = Staged(staging_dir(out))
-    if staged.path.exists():
-        shutil.rmtree(staged.path)
-    staged.path.mkdir(parents=True)
+    held = _recycled(staged.path, spare, kept)
+    sweep(staged.path)
     (staged.path / MARKER).write_bytes(b"")  # always new: its identity marks this build
     root, published_root = str(staged.path), str(out)
     made: set[str] = set()
@@ -104,32 +108,128 @@ def stage(outputs: Iterable[Output], out: Path, watch: Watch = lambda data: None
                                "templates/static/ with the name of a generated page?)")
         seen.add(relative)
         staged.paths.append(relative)
-        folder = os.path.dirname(relative)
-        if folder not in made:
-            os.makedirs(os.path.join(root, folder), exist_ok=True)
-            made.add(folder)
         staged.files += 1
         if output.key is not None:
             staged.keys[relative] = output.key
         target, published = os.path.join(root, relative), os.path.join(published_root, relative)
+        if output.data is None and output.key is not None and held.get(relative) == output.key:
+            each(relative, False)  # the spare's file is this page already
+            continue
+        folder = os.path.dirname(relative)
+        if folder not in made:
+            _make_folder(root, folder, seen)
+            made.add(folder)
+        try:
+            written = _place(output.data, published, target)
+        except FileExistsError:  # a spare site's file or folder is there, or another output's
+            _clear(root, relative, seen)
+            written = _place(output.data, published, target)
         changed = False
-        if output.data is None:
-            _keep(published, target)
-        elif not _link_unchanged(published, target, output.data):
-            with open(target, "wb") as handle:
-                handle.write(output.data)
+        if written and output.data is not None:
             staged.written += 1
             part = watch(output.data)
             changed = part is not None and part != _published_part(published, watch)
         each(relative, changed)
+    _remove_unlisted(root, held.keys() - seen)
     return staged
+
+
+def _recycled(path: Path, spare: Spare | None, kept: Collection[str]) -> dict[str, str | None]:
+    """Readies the staging folder: the spare site, if `path` holds it, with its top-level
+    entries that no output of its own made (but those in `kept`) removed; else a fresh
+    folder. Returns the spare's files, each with its key (None for an unkeyed file)."""
+    if spare is None or not spare.marker or marker_identity(path / MARKER) != spare.marker:
+        if path.exists():
+            set_aside(path)
+        path.mkdir(parents=True)
+        return {}
+    os.unlink(path / MARKER)  # from here on no record names this tree: cut short, it is not reused
+    held: dict[str, str | None] = {**dict.fromkeys(spare.unkeyed), **spare.keys}
+    tops = {relative.split("/", 1)[0] for relative in held} | set(kept)
+    for entry in os.scandir(path):
+        if entry.name not in tops:
+            _remove(entry.path)
+    return held
+
+
+def _make_folder(root: str, folder: str, seen: set[str]) -> None:
+    """Makes an output's folder, removing a file of the spare site where it goes; a file
+    this build staged there is a conflict between two outputs."""
+    try:
+        os.makedirs(os.path.join(root, folder), exist_ok=True)
+        return
+    except (FileExistsError, NotADirectoryError):
+        pass
+    parts = folder.split("/")
+    for end in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:end])
+        if not os.path.isdir(os.path.join(root, prefix)):
+            if prefix in seen:
+                raise PublishError(f"two outputs would write {prefix!r}: one as a file, one "
+                                   "as a folder")
+            _remove(os.path.join(root, prefix))
+            break
+    os.makedirs(os.path.join(root, folder), exist_ok=True)
+
+
+def _remove(path: str) -> None:
+    """Removes a file or a folder of the staging tree, if there."""
+    try:
+        os.unlink(path)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except (IsADirectoryError, PermissionError):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_unlisted(root: str, paths: Iterable[str]) -> None:
+    """Removes the spare site's files that this build has not, and the folders they
+    leave empty."""
+    for relative in paths:
+        _remove(os.path.join(root, relative))
+        folder = os.path.dirname(relative)
+        while folder:
+            try:
+                os.rmdir(os.path.join(root, folder))
+            except OSError:
+                break
+            folder = os.path.dirname(folder)
+
+
+def _place(data: bytes | None, published: str, target: str) -> bool:
+    """Links the published file at `target`, or writes `data` there; True if written. A
+    file is always made anew, never written into: a spare site's file is a hard link to
+    a published file, which writing in place would change."""
+    if data is None:
+        _keep(published, target)
+        return False
+    if _link_unchanged(published, target, data):
+        return False
+    with open(target, "xb") as handle:
+        handle.write(data)
+    return True
 
 
 def _keep(published: str, target: str) -> None:
     try:
         os.link(published, target)
+    except FileExistsError:
+        raise
     except OSError as error:
         raise KeptFileMissing(f"{published} is no longer there to keep: {error}") from error
+
+
+def _clear(root: str, relative: str, seen: set[str]) -> None:
+    """Removes what a spare site has at an output's path; a folder holding a file this
+    build staged is a conflict between two outputs."""
+    path = os.path.join(root, relative)
+    if os.path.isdir(path) and not os.path.islink(path):
+        if any(other.startswith(f"{relative}/") for other in seen):
+            raise PublishError(f"two outputs would write {relative!r}: one as a file, one "
+                               "as a folder")
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
 
 
 def _published_part(published: str, watch: Watch) -> bytes | None:
@@ -148,23 +248,45 @@ def _link_unchanged(published: str, target: str, data: bytes) -> bool:
             if handle.read() != data:
                 return False
         os.link(published, target)
+    except FileExistsError:
+        raise
     except OSError:
         return False
     return True
 
 
-def reuse(out: Path, staging: Path, folder: str) -> bool:
-    """Hard-links a folder of the published site (e.g. the search index) into staging."""
-    source = out / folder
+def reuse(out: Path, staging: Path, folder: str, sign: str) -> bool:
+    """Hard-links a folder of the published site into staging; False if there is none.
+    The folder's files are never changed, only replaced together (a search bundle): a
+    spare site's copy is kept when its `sign` file is the published one."""
+    source, target = out / folder, staging / folder
     if not source.is_dir():
         return False
-    shutil.copytree(source, staging / folder, copy_function=os.link)
+    if _same_file(source / sign, target / sign):
+        return True
+    clear(staging, folder)
+    shutil.copytree(source, target, copy_function=os.link)
     return True
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def clear(staging: Path, relative: str) -> None:
+    """Takes a spare site's file or folder out of staging, to be removed after the build."""
+    path = staging / relative
+    if path.exists() or path.is_symlink():
+        remove_later(path, beside=staging)
+
+
 def swap(staging: Path, out: Path) -> None:
-    """Puts the staged site in place in one step, then removes the old one. Should that
-    step fail, the old site stays as it was, hidden entries included."""
+    """Puts the staged site in place in one step. The old one is left at the staging
+    path, as the next build's `Spare`, or, where that step is two renames, removed.
+    Should it fail, the old site stays as it was, hidden entries included."""
     if not out.exists():
         os.rename(staging, out)
         return
@@ -177,7 +299,6 @@ def swap(staging: Path, out: Path) -> None:
         for name in carried:
             os.rename(staging / name, out / name)
         raise
-    remove_later(staging)
 
 
 def _replace(staging: Path, out: Path) -> None:
@@ -209,34 +330,50 @@ REMOVING = ".removing-"
 """Infix of a replaced site's folder name while it is being deleted."""
 
 
-def remove_later(folder: Path) -> None:
-    """Deletes a replaced site after the build has returned: deleting its 30,000 files
-    and folders took 0.4 s of a one-edit rebuild of 10,000 articles. The folder is first
-    renamed, so the next build's staging never meets it; folders that an earlier removal
-    left (the machine stopped) go with it. The site is in place already: nothing here
-    fails the build."""
-    doomed = folder.parent / f"{folder.name}{REMOVING}{os.getpid()}-{time.time_ns()}"
+def remove_later(folder: Path, beside: Path | None = None) -> None:
+    """Deletes a folder (a replaced site, a spare's search bundle) after the build has
+    returned: deleting a site's 30,000 files and folders took 0.4 s of a one-edit rebuild
+    of 10,000 articles. Nothing here fails the build."""
+    set_aside(folder, beside)
+    sweep(beside or folder)
+
+
+def set_aside(folder: Path, beside: Path | None = None) -> None:
+    """Renames a folder for `sweep` to delete, so the next build's staging never meets
+    it; one inside a tree about to be swapped is moved out of it, to lie `beside` that
+    tree. Deleted at once if it cannot be renamed."""
+    beside = beside or folder
+    doomed = beside.parent / f"{beside.name}{REMOVING}{os.getpid()}-{time.time_ns()}"
     try:
         os.rename(folder, doomed)
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def sweep(beside: Path) -> None:
+    """Deletes, in the background, the folders set aside beside `beside`: this build's,
+    and any an earlier removal left (the machine stopped)."""
+    pattern = f"{glob.escape(beside.name)}{REMOVING}*"
+    _removals[:] = [removal for removal in _removals if removal[0].poll() is None]
+    handed = {target for _, targets in _removals for target in targets}
+    targets = sorted(set(map(str, beside.parent.glob(pattern))) - handed)
+    if not targets:
         return
-    pattern = f"{glob.escape(folder.name)}{REMOVING}*"
-    targets = sorted({str(doomed), *map(str, folder.parent.glob(pattern))})
-    _removals[:] = [removal for removal in _removals if removal.poll() is None]
     try:  # its own session: a Ctrl-C that stops the build lets it finish
-        _removals.append(subprocess.Popen(
+        _removals.append((subprocess.Popen(
             ["rm", "-rf", "--", *targets], stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True),
+            targets))
     except OSError:  # no `rm` here: delete now
         for target in targets:
             shutil.rmtree(target, ignore_errors=True)
 
 
-_removals: list[subprocess.Popen[bytes]] = []
-"""The `rm` processes `remove_later` started. Each is waited for (`poll`) by a later call
-once it has finished: a long-running process (`warchive serve`, perhaps the first process
-of a container, which no one else reaps for) keeps no finished ones as zombies."""
+_removals: list[tuple[subprocess.Popen[bytes], list[str]]] = []
+"""The `rm` processes `sweep` started, with what each deletes. Each is waited for
+(`poll`) by a later call once it has finished: a long-running process (`warchive serve`,
+perhaps the first process of a container, which no one else reaps for) keeps no finished
+ones as zombies."""
 
 
 def discard(out: Path, later: bool = False) -> None:

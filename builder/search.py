@@ -23,9 +23,11 @@ from pagefind_bin import get_executable  # type: ignore[import-untyped]
 
 from . import parallel
 from .progress import QUIET, Progress
-from .publish import reuse, safe_relative, staging_dir
+from .publish import clear, reuse, safe_relative, staging_dir
 
 FOLDER = "pagefind"
+SIGN = "pagefind-entry.json"
+"""Written anew by every Pagefind run: two bundles are the same while this file is."""
 INDEXED_MARK = b"<article data-pagefind-body"
 """Pages holding this are the ones Pagefind indexes (the articles)."""
 INDEX_CHUNK_SIZE = 5000
@@ -151,6 +153,10 @@ class Indexer:
             raise SearchIndexError(f"search parts {unstaged} lack pages in staging")
         self._advance(wait=True)
         self.close()
+        names = {part.name for part in self._parts}
+        for entry in _entries(self._staging / FOLDER):
+            if entry not in names:  # a spare site's bundle of a part this build has not
+                clear(self._staging, f"{FOLDER}/{entry}")
         return frozenset(self._stale)
 
     def close(self) -> None:
@@ -167,7 +173,7 @@ class Indexer:
         bundle = f"{FOLDER}/{part.name}"
         current = (part.name not in self._plan.stale and part.name not in self._changed
                    and page_count(self._out / bundle, self._language) == len(part.pages))
-        if (current or self._plan.later) and reuse(self._out, self._staging, bundle):
+        if (current or self._plan.later) and reuse(self._out, self._staging, bundle, SIGN):
             if not current:
                 self._stale.add(part.name)
         else:
@@ -223,6 +229,7 @@ class _Run:
             target = shadow / safe_relative(page)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(indexed_page((staging / page).read_bytes()))
+        clear(staging, f"{FOLDER}/{part.name}")  # a spare site's bundle
         command = [str(get_executable()), "--site", str(shadow), "--silent", "--output-path",
                    str(staging / FOLDER / part.name), "--force-language", language]
         log = shadow.with_name(f"{part.name}.log")
@@ -245,10 +252,17 @@ class _Run:
                                    f"{output}")
 
 
+def _entries(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
+
+
 def page_count(bundle: Path, language: str) -> int | None:
     """Pages in a published bundle indexed in `language`; None when there is none."""
     try:
-        entry = json.loads((bundle / "pagefind-entry.json").read_text())
+        entry = json.loads((bundle / SIGN).read_text())
         languages = entry["languages"]
         if set(languages) != {language}:
             return None

@@ -70,20 +70,42 @@ def _site(dest: Path) -> Path:
     return site
 
 
+OTHER = f"{ARTICLES}/2024/11/kyiv-air-defence-night.md"
+
+
 @pytest.mark.parametrize("edit", EDITS)
 def test_an_incremental_build_equals_a_cold_one(edit: str, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the edit; after a later edit, staged in the site the edit replaced (the
+    spare, `publish.stage`); and after the edit is undone, staged in the edited site."""
     site = _site(tmp_path / "a")
     out = tmp_path / "out"
+    sources = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     pipeline.build(site, out=out, index=False)
     EDITS[edit](site)
     pipeline.build(site, out=out, index=False)
+    _assert_as_cold(site, out, tmp_path / "cold-1", monkeypatch)
+    _append(OTHER, "\nA later sentence.\n")(site)
+    sources[site / OTHER] = (site / OTHER).read_bytes()
+    pipeline.build(site, out=out, index=False)
+    _assert_as_cold(site, out, tmp_path / "cold-2", monkeypatch)
+    for path in {p for p in site.rglob("*") if p.is_file()} - set(sources):
+        if cache.CACHE_DIR not in path.parts:
+            path.unlink()
+    for path, data in sources.items():
+        path.write_bytes(data)
+    pipeline.build(site, out=out, index=False)
+    _assert_as_cold(site, out, tmp_path / "cold-3", monkeypatch)
 
-    cold_site = tmp_path / "cold" / "site"
+
+def _assert_as_cold(site: Path, out: Path, cold: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`out` holds what a cold build of `site`, in one process, makes."""
+    cold_site = cold / "site"
     shutil.copytree(site, cold_site, ignore=shutil.ignore_patterns(cache.CACHE_DIR))
-    monkeypatch.setenv("WARCHIVE_WORKERS", "1")
-    pipeline.build(cold_site, out=tmp_path / "cold-out", index=False)
-    assert output_files(out) == output_files(tmp_path / "cold-out")
+    with monkeypatch.context() as one_process:
+        one_process.setenv("WARCHIVE_WORKERS", "1")
+        pipeline.build(cold_site, out=cold / "out", index=False)
+    assert output_files(out) == output_files(cold / "out")
 
 
 def _count_rendered(monkeypatch: pytest.MonkeyPatch) -> list[int]:

@@ -157,7 +157,7 @@ def test_a_failed_fallback_swap_keeps_the_site_and_its_hidden_entries(
     assert (git / "HEAD").exists(), "the deploy branch's .git was deleted by discard()"
 
 
-def test_the_replaced_site_is_deleted_after_the_build_with_any_left_before(
+def test_the_replaced_site_is_kept_for_the_next_build_and_removals_left_before_go(
         make_site: MakeSite) -> None:
     site = make_site({"content/articles/a.md": article("First")})
     pipeline.build(site, index=False)
@@ -167,26 +167,29 @@ def test_the_replaced_site_is_deleted_after_the_build_with_any_left_before(
     (site / "content/articles/a.md").write_text(article("Second"))
     pipeline.build(site, index=False)
     assert ">Second</h1>" in (site / "public/articles/a/index.html").read_text()
+    assert ">First</h1>" in (site / ".public.staging/articles/a/index.html").read_text()
     for _ in range(200):  # the removal runs on after the build returned
         if not list(site.glob(f"*{publish.REMOVING}*")):
             break
         time.sleep(0.05)
-    assert sorted(p.name for p in site.iterdir()) == [".warchive-cache", "content", "public",
-                                                      "templates"]
+    assert sorted(p.name for p in site.iterdir()) == [".public.staging", ".warchive-cache",
+                                                      "content", "public", "templates"]
 
 
-def test_a_replaced_site_is_deleted_whatever_the_output_folder_is_called(
+def test_removals_are_found_whatever_the_output_folder_is_called(
         make_site: MakeSite, tmp_path: Path) -> None:
     site = make_site({"content/articles/a.md": article("First")})
     out = tmp_path / "site [preview]*"
     pipeline.build(site, out, index=False)
+    (tmp_path / f".{out.name}.staging{publish.REMOVING}1-2").mkdir()
     (site / "content/articles/a.md").write_text(article("Second"))
     pipeline.build(site, out, index=False)
     for _ in range(200):
         if not list(tmp_path.glob(f".*{publish.REMOVING}*")):
             break
         time.sleep(0.05)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([site.name, out.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [site.name, out.name, f".{out.name}.staging"])
 
 
 SUBREAPER = """

@@ -4,6 +4,7 @@ leaves the published site as it was."""
 from __future__ import annotations
 
 import json
+import shutil
 import stat
 import subprocess
 import threading
@@ -203,3 +204,35 @@ def test_an_interrupted_wait_for_pagefind_stops_it(make_site: MakeSite, tmp_path
     assert subprocess.run(["pgrep", "-f", "sleep 58.25"], capture_output=True).returncode == 1
     assert not (site / "public").exists()
     assert not list(site.glob(".public*"))
+
+
+def test_bundles_staged_in_the_replaced_site_are_those_of_a_cold_build(
+        make_site: MakeSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The third build stages in the first one's site (`publish.Spare`): its 2022 bundle
+    is older than the published one, which the third build keeps, and its 2020 bundle is
+    of a part now gone."""
+    monkeypatch.setattr(model, "PART_LIMIT", 1)
+    site = make_site(dated_articles(range(2020, 2024)))
+    pipeline.build(site)
+    articles = site / "content/articles"
+    (articles / "2022/a2022.md").write_text(article("Report of 2022", "2022-05-01", "Ferries."))
+    pipeline.build(site)
+    first_site = (site / ".public.staging").stat().st_ino
+    kept = bundle_files(site, "2022")
+    (articles / "2023/a2023.md").write_text(article("Report of 2023", "2023-05-01", "Tugs."))
+    (articles / "2020/a2020.md").unlink()
+    pipeline.build(site)
+    assert (site / "public").stat().st_ino == first_site
+    assert bundle_files(site, "2022") == kept
+    cold = tmp_path / "cold"
+    shutil.copytree(site, cold, ignore=shutil.ignore_patterns("public", ".*"))
+    pipeline.build(cold)
+    assert sorted(p.name for p in (site / "public/pagefind").iterdir()) == [
+        "2021", "2022", "2023"]
+    for part in ("2021", "2022", "2023"):  # Pagefind lists the filters in its meta in any order
+        assert _but_meta(bundle_files(site, part)) == _but_meta(bundle_files(cold, part))
+
+
+def _but_meta(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {name: data for name, data in files.items()
+            if name != search.SIGN and not name.endswith(".pf_meta")}
