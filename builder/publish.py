@@ -89,10 +89,10 @@ def stage(outputs: Iterable[Output], out: Path, watch: Watch = lambda data: None
     A file whose bytes equal the published one is hard-linked to it instead of written,
     so its modification time stays and deploy tools copy only what changed; so is an
     output without data (a page not rendered again, as its key is unchanged). A spare's
-    file whose key is the output's is left as it is. `watch` picks the part of a file
-    that matters to a later step (the search-indexed text). Once a file is in staging,
-    `each` is told its path and whether its watched part differs from the published
-    file's: the search index starts on a part as soon as its pages are there.
+    file that is the published one (the same inode) is left as it is. `watch` picks the
+    part of a file that matters to a later step (the search-indexed text). Once a file is
+    in staging, `each` is told its path and whether its watched part differs from the
+    published file's: the search index starts on a part as soon as its pages are there.
     """
     staged = Staged(staging_dir(out))
     held = _recycled(staged.path, spare, kept)
@@ -112,8 +112,8 @@ def stage(outputs: Iterable[Output], out: Path, watch: Watch = lambda data: None
         if output.key is not None:
             staged.keys[relative] = output.key
         target, published = os.path.join(root, relative), os.path.join(published_root, relative)
-        if output.data is None and output.key is not None and held.get(relative) == output.key:
-            each(relative, False)  # the spare's file is this page already
+        if output.data is None and relative in held and _same_file(published, target):
+            each(relative, False)  # the spare's file is the published one already
             continue
         folder = os.path.dirname(relative)
         if folder not in made:
@@ -186,7 +186,10 @@ def _remove_unlisted(root: str, paths: Iterable[str]) -> None:
     """Removes the spare site's files that this build has not, and the folders they
     leave empty."""
     for relative in paths:
-        _remove(os.path.join(root, relative))
+        try:
+            os.unlink(os.path.join(root, relative))
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            continue  # a folder now: this build made it for its own files
         folder = os.path.dirname(relative)
         while folder:
             try:
@@ -269,7 +272,7 @@ def reuse(out: Path, staging: Path, folder: str, sign: str) -> bool:
     return True
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _same_file(a: Path | str, b: Path | str) -> bool:
     try:
         return os.path.samefile(a, b)
     except OSError:

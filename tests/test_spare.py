@@ -175,3 +175,31 @@ def test_staging_in_a_fresh_folder_sets_an_old_one_aside(tmp_path: Path) -> None
     assert os.path.exists(publish.staging_dir(out) / "old/z/index.html")
     publish_site(out, SITE_A, SITE_B)  # no record given: a fresh folder
     assert tree(out) == SITE_A
+
+
+def test_a_file_that_became_a_folder_keeps_the_folder(
+        two_builds: tuple[Path, cache.Spare]) -> None:
+    """The spare has the file `style.css`; this build puts `style.css/main.css`."""
+    out, spare = two_builds
+    site_c = {**SITE_B, "style.css/main.css": b"css"}
+    del site_c["style.css"]
+    publish_site(out, site_c, SITE_B, spare)
+    assert tree(out) == site_c
+
+
+def test_a_page_deleted_by_hand_from_the_published_site_is_missed(
+        two_builds: tuple[Path, cache.Spare]) -> None:
+    """Not taken from the spare: the pipeline then renders every page again."""
+    out, spare = two_builds
+    (out / "articles/x/index.html").unlink()
+    with pytest.raises(publish.KeptFileMissing):
+        publish.stage(outputs(SITE_B, SITE_B), out, spare=spare)
+
+
+def test_a_page_replaced_by_hand_in_the_published_site_is_kept_as_published(
+        two_builds: tuple[Path, cache.Spare]) -> None:
+    out, spare = two_builds
+    (out / "articles/y/index.html").unlink()
+    (out / "articles/y/index.html").write_bytes(b"y, edited by hand")
+    staged = publish.stage(outputs(SITE_B, SITE_B), out, spare=spare)
+    assert (staged.path / "articles/y/index.html").read_bytes() == b"y, edited by hand"
