@@ -16,7 +16,7 @@ import os
 import pickle
 import shutil
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -197,13 +197,11 @@ def remember_published(site_dir: Path, out: Path, record: Published | None) -> N
                    None if record is None else dataclasses.asdict(record))
 
 
-def _update_record(path: Path, name: str, record: object) -> None:
-    """Sets (None: removes) one output folder's record in a JSON file of the cache."""
-    try:
-        records = json.loads(path.read_text())
-        assert isinstance(records, dict)
-    except (OSError, ValueError, AssertionError):
-        records = {}
+def _update_record(path: Path, name: str, record: object,
+                   records: dict[str, Any] | None = None) -> None:
+    """Sets (None: removes) one output folder's record in a JSON file of the cache, whose
+    `records` were read already, or are read here."""
+    records = _records(path) if records is None else records
     # Folders since removed (e.g. each `warchive serve`'s temporary one) are forgotten.
     records = {folder: kept for folder, kept in records.items() if Path(folder).is_dir()}
     if record is None:
@@ -211,6 +209,15 @@ def _update_record(path: Path, name: str, record: object) -> None:
     else:
         records[name] = record
     _write_json(path, records)
+
+
+def _records(path: Path) -> dict[str, Any]:
+    """The records of a JSON file of the cache, by output folder; none if unreadable."""
+    try:
+        records = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return records if isinstance(records, dict) else {}
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -234,63 +241,62 @@ class Spare:
     marker: str
     """The identity of its marker file (`marker_identity`): the tree at the staging
     path is this site while its marker is that file."""
-    keys: Mapping[str, str]
-    """The page key of each of its files that has one (`pagekeys`)."""
-    unkeyed: frozenset[str]
-    """Its files that have no key (assets, robots.txt)."""
+    paths: frozenset[str]
+    """Every file it holds."""
 
 
-def page_keys(site_dir: Path, out: Path, marker: Path) -> dict[str, str]:
-    """The keys of the pages published in `out` (`pagekeys`), if `out` still holds the
-    build they were recorded with (its `marker` is the same file); else none."""
-    record = _page_record(site_dir, out)
-    if not record or not record["marker"] or record["marker"] != marker_identity(marker):
-        return {}
+@dataclass(frozen=True, slots=True)
+class Pages:
+    """What the cache knows of the sites a build in `out` replaces and stages in."""
+
+    keys: dict[str, str]
+    """The keys of the pages published in `out` (`pagekeys`); none unless `out` still
+    holds the build they were recorded with."""
+    spare: Spare | None
+    """The site the build now published in `out` replaced."""
+
+
+def published_pages(site_dir: Path, out: Path, marker: Path) -> Pages:
+    """The page keys of `out`, if its `marker` is still the recorded build's, and the
+    record of the spare site. The spare's is kept as a difference from the published
+    record: the keyed files each lacks, and the spare's unkeyed files."""
+    record = _page_record(_records(site_dir / CACHE_DIR / _PAGE_KEYS), out)
+    if record is None:
+        return Pages({}, None)
     keys: dict[str, str] = record["keys"]
-    return keys
-
-
-def spare(site_dir: Path, out: Path) -> Spare | None:
-    """The record of the site that the build now published in `out` replaced. It is kept
-    as the changes from that build's record: the pages that differ, and those either
-    lacks."""
-    record = _page_record(site_dir, out)
+    current = bool(record["marker"]) and record["marker"] == marker_identity(marker)
     try:
-        old = record.get("spare") if record else None
-        if not record or not old:
-            return None
-        keys = {path: key for path, key in record["keys"].items() if path not in old["lacks"]}
-        keys.update(old["differs"])
-        return Spare(str(old["marker"]), keys, frozenset(map(str, old["unkeyed"])))
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
+        old = record["spare"]
+        paths = (set(keys) - set(old["lacks"])) | set(old["gone"]) | set(old["unkeyed"])
+        spare = Spare(str(old["marker"]), frozenset(map(str, paths)))
+    except (KeyError, TypeError, ValueError):
+        spare = None
+    return Pages(keys if current else {}, spare)
 
 
-def _page_record(site_dir: Path, out: Path) -> dict[str, Any] | None:
-    try:
-        record = json.loads((site_dir / CACHE_DIR / _PAGE_KEYS).read_text())[str(out.resolve())]
-        if isinstance(record, dict) and isinstance(record.get("keys"), dict):
-            return record
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+def _page_record(records: dict[str, Any], out: Path) -> dict[str, Any] | None:
+    record = records.get(str(out.resolve()))
+    if isinstance(record, dict) and isinstance(record.get("keys"), dict):
+        return record
     return None
 
 
 def remember_page_keys(site_dir: Path, out: Path, marker: Path, keys: dict[str, str],
                        paths: list[str]) -> None:
     """Records the keys of the pages now published in `out`, and its other files' paths;
-    the record it replaces becomes the `spare`'s."""
+    the record it replaces becomes the spare's (`published_pages`)."""
     identity = marker_identity(marker)
     record: dict[str, Any] = {"marker": identity, "keys": keys,
                               "unkeyed": [path for path in paths if path not in keys]}
-    old = _page_record(site_dir, out)
+    file = site_dir / CACHE_DIR / _PAGE_KEYS
+    records = _records(file)
+    old = _page_record(records, out)
     if old and old["marker"] and old["marker"] != identity and "unkeyed" in old:
         before: dict[str, str] = old["keys"]
-        record["spare"] = {
-            "marker": old["marker"], "unkeyed": old["unkeyed"],
-            "differs": {path: key for path, key in before.items() if keys.get(path) != key},
-            "lacks": [path for path in keys if path not in before]}
-    _update_record(site_dir / CACHE_DIR / _PAGE_KEYS, str(out.resolve()), record)
+        record["spare"] = {"marker": old["marker"], "unkeyed": old["unkeyed"],
+                           "gone": [path for path in before if path not in keys],
+                           "lacks": [path for path in keys if path not in before]}
+    _update_record(file, str(out.resolve()), record, records)
 
 
 def related_memo(site_dir: Path) -> dict[str, tuple[str, list[str]]]:

@@ -372,8 +372,9 @@ def _publish_bodies(asked: _Request, sources: Sources,
     """Publishes an edit to article bodies alone from the model the last build left in
     `memory` (`resident`); None when the edit needs the full build."""
     last, site_dir, out = memory.last, asked.site_dir, asked.out
+    marker = out / publish.MARKER
     if (last is None or last.out != out
-            or last.marker != cache.marker_identity(out / publish.MARKER)
+            or last.marker != cache.marker_identity(marker)
             or last.base != cache.fingerprint(_shared_parts(sources), asked.options)):
         return None
     texts = resident.edited_bodies(last, sources.articles, functools.partial(_parse, site_dir))
@@ -385,11 +386,10 @@ def _publish_bodies(asked: _Request, sources: Sources,
     outputs = resident.outputs(last, texts, render.Globals(last.site, env))
     try:
         staged = _stage_index_swap(outputs, out, last.site, asked.search, asked.progress,
-                                   cache.spare(site_dir, out))
+                                   cache.published_pages(site_dir, out, marker).spare)
     except publish.KeptFileMissing:
         memory.last = None  # a file is gone from the published site: the full build renders it
         return None
-    marker = out / publish.MARKER
     cache.remember_page_keys(site_dir, out, marker, staged.keys, staged.paths)
     memory.last = dataclasses.replace(last, marker=cache.marker_identity(marker),
                                       digests=dict(sources.articles), paths=staged.paths,
@@ -407,9 +407,9 @@ def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str,
     lists, memo = related.related_lists(loaded.site, cache.related_memo(site_dir),
                                         cache.builder_version())
     marker = out / publish.MARKER
-    prior = Prior(cache.fingerprint(_shared_parts(loaded.sources), options),
-                  cache.page_keys(site_dir, out, marker), lists,
-                  cache.compiled_templates(site_dir), cache.spare(site_dir, out))
+    pages = cache.published_pages(site_dir, out, marker)
+    prior = Prior(cache.fingerprint(_shared_parts(loaded.sources), options), pages.keys,
+                  lists, cache.compiled_templates(site_dir), pages.spare)
     try:
         staged: publish.Staged | None = _publish(loaded, out, index, live_reload, progress,
                                                  prior)

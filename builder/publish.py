@@ -60,7 +60,6 @@ class Staged:
     """What a staging pass did, so later steps know what changed."""
 
     path: Path
-    files: int = 0
     written: int = 0
     """Files whose bytes differ from the published site's (the rest are hard links to it)."""
     keys: dict[str, str] = field(default_factory=dict)
@@ -69,6 +68,10 @@ class Staged:
     """Every output's path, in order."""
     unindexed: frozenset[str] = frozenset()
     """Search parts whose changed pages their bundle does not hold yet (`search.Plan`)."""
+
+    @property
+    def files(self) -> int:
+        return len(self.paths)
 
 
 Watch = Callable[[bytes], bytes | None]
@@ -108,7 +111,6 @@ def stage(outputs: Iterable[Output], out: Path, watch: Watch = lambda data: None
                                "templates/static/ with the name of a generated page?)")
         seen.add(relative)
         staged.paths.append(relative)
-        staged.files += 1
         if output.key is not None:
             staged.keys[relative] = output.key
         target, published = os.path.join(root, relative), os.path.join(published_root, relative)
@@ -122,7 +124,7 @@ def stage(outputs: Iterable[Output], out: Path, watch: Watch = lambda data: None
         try:
             written = _place(output.data, published, target)
         except FileExistsError:  # a spare site's file or folder is there, or another output's
-            _clear(root, relative, seen)
+            _clear_way(root, relative, seen)
             written = _place(output.data, published, target)
         changed = False
         if written and output.data is not None:
@@ -130,26 +132,25 @@ def stage(outputs: Iterable[Output], out: Path, watch: Watch = lambda data: None
             part = watch(output.data)
             changed = part is not None and part != _published_part(published, watch)
         each(relative, changed)
-    _remove_unlisted(root, held.keys() - seen)
+    _remove_unlisted(root, held - seen)
     return staged
 
 
-def _recycled(path: Path, spare: Spare | None, kept: Collection[str]) -> dict[str, str | None]:
+def _recycled(path: Path, spare: Spare | None, kept: Collection[str]) -> frozenset[str]:
     """Readies the staging folder: the spare site, if `path` holds it, with its top-level
     entries that no output of its own made (but those in `kept`) removed; else a fresh
-    folder. Returns the spare's files, each with its key (None for an unkeyed file)."""
+    folder. Returns the files it holds."""
     if spare is None or not spare.marker or marker_identity(path / MARKER) != spare.marker:
         if path.exists():
             set_aside(path)
         path.mkdir(parents=True)
-        return {}
+        return frozenset()
     os.unlink(path / MARKER)  # from here on no record names this tree: cut short, it is not reused
-    held: dict[str, str | None] = {**dict.fromkeys(spare.unkeyed), **spare.keys}
-    tops = {relative.split("/", 1)[0] for relative in held} | set(kept)
+    tops = {relative.split("/", 1)[0] for relative in spare.paths} | set(kept)
     for entry in os.scandir(path):
         if entry.name not in tops:
             _remove(entry.path)
-    return held
+    return spare.paths
 
 
 def _make_folder(root: str, folder: str, seen: set[str]) -> None:
@@ -222,7 +223,7 @@ def _keep(published: str, target: str) -> None:
         raise KeptFileMissing(f"{published} is no longer there to keep: {error}") from error
 
 
-def _clear(root: str, relative: str, seen: set[str]) -> None:
+def _clear_way(root: str, relative: str, seen: set[str]) -> None:
     """Removes what a spare site has at an output's path; a folder holding a file this
     build staged is a conflict between two outputs."""
     path = os.path.join(root, relative)

@@ -157,6 +157,8 @@ class Indexer:
         for entry in _entries(self._staging / FOLDER):
             if entry not in names:  # a spare site's bundle of a part this build has not
                 clear(self._staging, f"{FOLDER}/{entry}")
+        if not names:  # no article left: a fresh build has no index folder either
+            clear(self._staging, FOLDER)
         return frozenset(self._stale)
 
     def close(self) -> None:

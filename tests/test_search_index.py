@@ -236,3 +236,14 @@ def test_bundles_staged_in_the_replaced_site_are_those_of_a_cold_build(
 def _but_meta(files: dict[str, bytes]) -> dict[str, bytes]:
     return {name: data for name, data in files.items()
             if name != search.SIGN and not name.endswith(".pf_meta")}
+
+
+def test_the_index_folder_goes_with_the_last_article(make_site: MakeSite) -> None:
+    """Staged in the spare site, as a fresh build would be: no articles, no index."""
+    site = make_site(dated_articles(range(2022, 2024)))
+    pipeline.build(site)
+    (site / "content/articles/2023/a2023.md").unlink()
+    pipeline.build(site)
+    (site / "content/articles/2022/a2022.md").unlink()
+    pipeline.build(site)
+    assert not (site / "public/pagefind").exists()

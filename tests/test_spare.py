@@ -37,7 +37,7 @@ def publish_site(out: Path, files: dict[str, bytes], published: dict[str, bytes]
 def spare_of(staged: publish.Staged, out: Path) -> cache.Spare:
     """The record of a published site once the next build has replaced it."""
     return cache.Spare(cache.marker_identity(publish.staging_dir(out) / publish.MARKER),
-                       staged.keys, frozenset(set(staged.paths) - set(staged.keys)))
+                       frozenset(staged.paths))
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -160,10 +160,12 @@ def test_the_cache_keeps_the_replaced_site_as_a_difference(tmp_path: Path) -> No
     site.mkdir()
     first = publish_site(out, SITE_A)
     cache.remember_page_keys(site, out, out / publish.MARKER, first.keys, first.paths)
-    assert cache.spare(site, out) is None  # nothing replaced yet
+    assert cache.published_pages(site, out, out / publish.MARKER).spare is None
     second = publish_site(out, {**SITE_B, "new/index.html": b"n"}, SITE_A)
     cache.remember_page_keys(site, out, out / publish.MARKER, second.keys, second.paths)
-    assert cache.spare(site, out) == spare_of(first, out)
+    pages = cache.published_pages(site, out, out / publish.MARKER)
+    assert pages.spare == spare_of(first, out)
+    assert pages.keys == second.keys
     record = (site / cache.CACHE_DIR / "pages.json").read_text()
     assert record.count('"articles/x/index.html"') == 1  # unchanged: listed once
 
