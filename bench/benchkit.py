@@ -6,6 +6,7 @@ disk, deleting and rewriting thousands of small files gets slower run after run.
 
 from __future__ import annotations
 
+import compileall
 import importlib.util
 import json
 import os
@@ -54,6 +55,7 @@ def snapshot_code() -> Path:
     skip = shutil.ignore_patterns("__pycache__")
     shutil.copytree(REPO / "builder", code / "builder", ignore=skip)
     shutil.copytree(REPO / "templates", code / "templates", ignore=skip)
+    compileall.compile_dir(code / "builder", quiet=1)  # as installing does: no run compiles it
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(code), os.environ.get("PYTHONPATH", "")) if p)
     return code

@@ -145,9 +145,12 @@ def bench_warchive(result: SizeResult, site: Path, args: argparse.Namespace) -> 
         restore_edit(site)
 
 
-PAGES_ONLY = ("import sys; from pathlib import Path; from builder import pipeline; "
-              "pipeline.build(Path(sys.argv[1]), Path(sys.argv[2]), index=False)")
-"""A build without the search index (the CLI always indexes): the pages' share of an edit."""
+PAGES_ONLY = ("import gc, sys; from pathlib import Path; from builder import pipeline, resident; "
+              "gc.disable(); site = Path(sys.argv[1]); "
+              "pipeline.build(site, Path(sys.argv[2]), index=False, "
+              "memory=resident.Memory.kept_in(site))")
+"""What `warchive build` does (`cli._build`), but the search index, which the command always
+makes: the pages' share of an edit."""
 
 
 def serve_edit(result: SizeResult, site: Path) -> None:

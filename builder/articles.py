@@ -7,9 +7,9 @@ import hashlib
 import re
 import zlib
 from dataclasses import dataclass
-from typing import Any
 
 from . import frontmatter, markdown
+from .cached import Cached
 from .fields import Fields
 from .frontmatter import YMap
 from .problems import Problem, did_you_mean
@@ -31,17 +31,6 @@ CLAIM_KINDS = {
 """What a figure is; 'party' marks a belligerent's own claim, never shown as neutral."""
 UPDATE_FIELDS = ("date", "note")
 FIGURE_FIELDS = ("caption", "credit")
-
-
-class Cached:
-    """Base of what the parse cache holds. Pickled as its class and field values, which
-    unpickle through `__init__`: 2.7 times faster than a frozen slots dataclass's own
-    state protocol, whose unpickling took 0.55 s of every 10k-article rebuild."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
-        return type(self), tuple(map(self.__getattribute__, self.__slots__))
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,8 +35,9 @@ CACHE_DIR = ".warchive-cache"
 _PARSED = "articles"
 SHARDS = 64
 """The parse cache is kept in this many files, each article in the one its path hashes to."""
-_CHECK = 16
-"""Bytes of the checksum each shard starts with."""
+_CHECK = 4
+"""Bytes of the checksum (CRC-32) each pickle starts with: it finds damage, and costs a
+fifth of a hash (0.04 s less to read the 10k archive's model)."""
 _PUBLISHED = "published.json"
 _PAGE_KEYS = "pages.json"
 _RELATED = "related.json"
@@ -99,30 +100,53 @@ at 10k articles). A saved shard is a new file (a new inode), so it is read again
 def _read_shard(path: Path) -> object:
     try:
         status = path.stat()
-        identity = (status.st_ino, status.st_size, status.st_mtime_ns)
-        known = _read_before.get(str(path))
-        if known is not None and known[0] == identity:
-            return known[1]
+    except OSError:
+        return None
+    identity = (status.st_ino, status.st_size, status.st_mtime_ns)
+    known = _read_before.get(str(path))
+    if known is not None and known[0] == identity:
+        return known[1]
+    shard = read_pickle(path)
+    if shard is not None:
+        _read_before[str(path)] = identity, shard
+    return shard
+
+
+def read_pickle(path: Path) -> object:
+    """What `write_pickle` wrote at `path`; None if it is missing or damaged."""
+    try:
         data = path.read_bytes()
         stored, payload = data[:_CHECK], data[_CHECK:]
-        if hashlib.blake2b(payload, digest_size=_CHECK).digest() != stored:
+        if _checksum(payload) != stored:
             return None  # damaged: unpickling it could ask for any amount of memory
         with heap.paused_gc():
-            shard = pickle.loads(payload)
+            return pickle.loads(payload)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
             IndexError, TypeError, ValueError, MemoryError):
         return None
-    _read_before[str(path)] = identity, shard
-    return shard
+
+
+def write_pickle(path: Path, value: object) -> None:
+    """Pickled behind its checksum, to a temporary file renamed into place, so an
+    interrupted write leaves no half file; a cache that cannot be written is only a
+    slower next build."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}")
+        temporary.write_bytes(_checksum(payload) + payload)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
+def _checksum(payload: bytes) -> bytes:
+    return zlib.crc32(payload).to_bytes(_CHECK, "big")
 
 
 def save(site_dir: Path, old: ParseCache, new: ParseCache) -> None:
     """Writes the shards in which `new` differs from `old` (what `load` gave): one edit
-    rewrites one shard, not the whole archive's parse (a second at 10k articles).
-
-    Each shard is written to a temporary file and renamed, so an interrupted save leaves
-    no half file.
-    """
+    rewrites one shard, not the whole archive's parse (a second at 10k articles)."""
     changed = {_shard(path) for path in old.articles.keys() ^ new.articles.keys()}
     changed |= {_shard(path) for path, (text_digest, _) in new.articles.items()
                 if path in old.articles and old.articles[path][0] != text_digest}
@@ -130,18 +154,8 @@ def save(site_dir: Path, old: ParseCache, new: ParseCache) -> None:
     for path, parsed in new.articles.items():
         if (number := _shard(path)) in shards:
             shards[number][path] = parsed
-    try:
-        _shard_path(site_dir, 0).parent.mkdir(parents=True, exist_ok=True)
-        for number, articles in sorted(shards.items()):
-            target = _shard_path(site_dir, number)
-            temporary = target.with_name(f"{target.name}.{os.getpid()}")
-            payload = pickle.dumps(ParseCache(new.version, articles),
-                                   protocol=pickle.HIGHEST_PROTOCOL)
-            checksum = hashlib.blake2b(payload, digest_size=_CHECK).digest()
-            temporary.write_bytes(checksum + payload)
-            os.replace(temporary, target)
-    except OSError:
-        pass  # a read-only site still builds; it only builds without a cache
+    for number, articles in sorted(shards.items()):
+        write_pickle(_shard_path(site_dir, number), ParseCache(new.version, articles))
 
 
 def _shard(path: str) -> int:

@@ -18,6 +18,7 @@ from itertools import chain
 from markupsafe import Markup
 
 from .articles import Article, Claim, Mention, Update
+from .cached import Cached
 from .problems import Problem, did_you_mean
 from .registries import KINDS, SINGULAR, Registry, Subject, Term
 from .settings import Settings
@@ -43,7 +44,7 @@ class Body:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class Entry:
+class Entry(Cached):
     """An article placed in the site, its names resolved to registry terms."""
 
     article: Article

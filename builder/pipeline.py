@@ -301,8 +301,8 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
     """Validates, renders into staging, indexes, then swaps the result into `out`.
 
     `live_reload` is the address of the dev server's reload script, put in every page;
-    `plan` says which search parts to index now; `memory` is what a long-running process
-    keeps from one build to the next (`resident`).
+    `plan` says which search parts to index now; `memory` is what is kept from one build
+    to the next (`resident`): by a long-running process, or in the cache (`Memory.kept_in`).
     """
     with heap.paused_gc():  # the collector would scan the archive's objects again and again
         out = out or site_dir / "public"
@@ -371,30 +371,31 @@ def _publish_bodies(asked: _Request, sources: Sources,
                     memory: resident.Memory) -> BuildResult | None:
     """Publishes an edit to article bodies alone from the model the last build left in
     `memory` (`resident`); None when the edit needs the full build."""
-    last, site_dir, out = memory.last, asked.site_dir, asked.out
+    last, site_dir, out = memory.recall(), asked.site_dir, asked.out
     marker = out / publish.MARKER
-    if (last is None or last.out != out
+    if (last is None or last.out != out.resolve()
             or last.marker != cache.marker_identity(marker)
             or last.base != cache.fingerprint(_shared_parts(sources), asked.options)):
         return None
     texts = resident.edited_bodies(last, sources.articles, functools.partial(_parse, site_dir))
-    if texts is None:
+    model = None if texts is None else memory.recall_model()
+    if texts is None or model is None:
         return None
     cache.remember_stamps(site_dir, sources.stamps)
-    env = render.environment(sources.templates, asked.live_reload, last.site.urls.base_path,
+    env = render.environment(sources.templates, asked.live_reload, model.site.urls.base_path,
                              cache.compiled_templates(site_dir))
-    outputs = resident.outputs(last, texts, render.Globals(last.site, env))
+    outputs = resident.outputs(last, model, texts, render.Globals(model.site, env))
     try:
-        staged = _stage_index_swap(outputs, out, last.site, asked.search, asked.progress,
+        staged = _stage_index_swap(outputs, out, model.site, asked.search, asked.progress,
                                    cache.published_pages(site_dir, out, marker).spare)
     except publish.KeptFileMissing:
-        memory.last = None  # a file is gone from the published site: the full build renders it
+        memory.forget()  # a file is gone from the published site: the full build renders it
         return None
     cache.remember_page_keys(site_dir, out, marker, staged.keys, staged.paths)
-    memory.last = dataclasses.replace(last, marker=cache.marker_identity(marker),
-                                      digests=dict(sources.articles), paths=staged.paths,
-                                      keys=staged.keys)
-    return BuildResult(out, staged.files, staged.written, len(last.site.entries),
+    memory.remember(dataclasses.replace(
+        last, marker=cache.marker_identity(marker), digests=dict(sources.articles),
+        paths=staged.paths, keys=staged.keys))
+    return BuildResult(out, staged.files, staged.written, len(model.site.entries),
                        last.warnings, staged.unindexed)
 
 
@@ -420,9 +421,12 @@ def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str,
                           dataclasses.replace(prior, page_keys={}, spare=None))
     cache.remember_page_keys(site_dir, out, marker, staged.keys, staged.paths)
     cache.remember_related(site_dir, memo)
-    memory.last = resident.Last(out, prior.base, cache.marker_identity(marker), loaded.site,
-                                lists, dict(loaded.sources.articles), staged.paths, staged.keys,
-                                loaded.warnings)
+    identity = cache.marker_identity(marker)
+    heads = {entry.article.path: entry.article.head_digest for entry in loaded.site.entries}
+    memory.remember(resident.Last(out.resolve(), prior.base, identity,
+                                  dict(loaded.sources.articles), heads, staged.paths,
+                                  staged.keys, loaded.warnings, identity),
+                    resident.Model(loaded.site, lists))
     return staged
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cached import Cached
 from .fields import Fields
 from .frontmatter import YList, YMap
 from .problems import Problem, did_you_mean
@@ -18,7 +19,7 @@ _SUBJECT_KEYS = {"slug", "label", "unit", "description"}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class Term:
+class Term(Cached):
     """One registry entry; compared by identity, as each is made once per build."""
 
     kind: str

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from translitua import RussianInternationalPassport, UkrainianKMU, translit
 
+from .cached import Cached
+
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _RUSSIAN_ONLY = set("ыэъёЫЭЪЁ")
 
@@ -27,7 +29,7 @@ def is_slug(text: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True, order=True)
-class Route:
+class Route(Cached):
     """One page or file: the link to it and the file that holds it, made together."""
 
     output: str

@@ -4,6 +4,10 @@ model it holds, and the site equals a cold build's; any other edit takes the ful
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -14,16 +18,25 @@ from .test_golden import output_files
 from .test_incremental import ARTICLES, EDITS, SUDZHA, _site
 
 WARNED = f"{ARTICLES}/2025/03/draft-peace-talks.md"
+PAGE = "articles/syrskyi-says-sudzha-taken/index.html"
 
 
-def _cold(site: Path, dest: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+def _cold(site: Path, dest: Path, monkeypatch: pytest.MonkeyPatch,
+          index: bool = False) -> dict[str, bytes]:
+    """The files of a cold single-process build of `site`; with `index`, those outside
+    the search index, whose Pagefind files list filters in no set order."""
     cold_site = dest / "site"
     leave_out = shutil.ignore_patterns(cache.CACHE_DIR, "public", ".public*")
     shutil.copytree(site, cold_site, ignore=leave_out)
     with monkeypatch.context() as patch:
         patch.setenv("WARCHIVE_WORKERS", "1")
-        pipeline.build(cold_site, out=dest / "out", index=False)
-    return output_files(dest / "out")
+        pipeline.build(cold_site, out=dest / "out", index=index)
+    return _pages(dest / "out")
+
+
+def _pages(out: Path) -> dict[str, bytes]:
+    return {path: data for path, data in output_files(out).items()
+            if not path.startswith("pagefind/")}
 
 
 @pytest.fixture
@@ -52,9 +65,8 @@ def test_body_edits_are_published_from_the_kept_model(
         assert result.written == 1
     assert len(loads) == 1
     after = output_files(out)
-    page = "articles/syrskyi-says-sudzha-taken/index.html"
-    assert after[page].count(b"One more sentence.") == 2
-    assert {path for path in after if after[path] != before.get(path)} == {page}
+    assert after[PAGE].count(b"One more sentence.") == 2
+    assert {path for path in after if after[path] != before.get(path)} == {PAGE}
     assert after == _cold(site, tmp_path / "cold", monkeypatch)
 
 
@@ -137,3 +149,138 @@ def test_a_save_while_the_build_reads_is_not_lost(tmp_path: Path, monkeypatch: p
     (site / SUDZHA).write_text(original + "\nFirst save.\n")
     pipeline.build(site, index=False, memory=memory)
     assert output_files(site / "public") == _cold(site, tmp_path / "cold", monkeypatch)
+
+
+def _kept(site: Path) -> resident.Memory:
+    """What `warchive build` reads in each new process; written at once, for the test."""
+    return resident.Memory.kept_in(site, background=False)
+
+
+def test_the_command_publishes_body_edits_from_the_model_kept_in_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loads: list[int]) -> None:
+    site = _site(tmp_path)
+    out = site / "public"
+    pipeline.build(site, index=False, memory=_kept(site))
+    for _ in range(2):
+        EDITS["body"](site)
+        assert pipeline.build(site, index=False, memory=_kept(site)).written == 1
+    assert len(loads) == 1
+    assert output_files(out) == _cold(site, tmp_path / "cold", monkeypatch)
+
+
+@pytest.mark.parametrize("edit", ["summary", "article added", "template"])
+def test_the_kept_model_serves_no_other_edit(edit: str, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             loads: list[int]) -> None:
+    site = _site(tmp_path)
+    pipeline.build(site, index=False, memory=_kept(site))
+    EDITS[edit](site)
+    pipeline.build(site, index=False, memory=_kept(site))
+    assert len(loads) == 2
+    EDITS["body"](site)  # from the model the full build kept
+    pipeline.build(site, index=False, memory=_kept(site))
+    assert len(loads) == 2
+    assert output_files(site / "public") == _cold(site, tmp_path / "cold", monkeypatch)
+
+
+def _spoil(site: Path, name: str, how: str) -> None:
+    path = site / cache.CACHE_DIR / name
+    if how == "damaged":
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+        return
+    stored = cache.read_pickle(path)
+    assert isinstance(stored, tuple)
+    # the record of an older builder; the model of another build, which the record does not name
+    cache.write_pickle(path, ("an older builder" if how == "another version" else "1:2",
+                              stored[1]))
+
+
+@pytest.mark.parametrize(("name", "how"), [
+    ("last.pickle", "damaged"), ("model.pickle", "damaged"),
+    ("last.pickle", "another version"), ("model.pickle", "another build")])
+def test_a_kept_memory_that_cannot_be_trusted_takes_the_full_build(
+        name: str, how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        loads: list[int]) -> None:
+    site = _site(tmp_path)
+    pipeline.build(site, index=False, memory=_kept(site))
+    _spoil(site, name, how)
+    EDITS["body"](site)
+    assert pipeline.build(site, index=False, memory=_kept(site)).written == 1
+    assert len(loads) == 2
+    assert output_files(site / "public") == _cold(site, tmp_path / "cold", monkeypatch)
+
+
+def test_a_kept_memory_of_another_output_folder_is_not_used(tmp_path: Path,
+                                                          loads: list[int]) -> None:
+    site = _site(tmp_path)
+    pipeline.build(site, index=False, memory=_kept(site))
+    pipeline.build(site, tmp_path / "elsewhere", index=False, memory=_kept(site))
+    EDITS["body"](site)
+    pipeline.build(site, index=False, memory=_kept(site))
+    assert len(loads) == 3
+
+
+def test_nothing_waits_for_the_model_to_be_written(tmp_path: Path) -> None:
+    """The build's process, and whoever reads its output, go on while a process left
+    behind pickles the model; that process writes it, then the record naming it."""
+    site = _site(tmp_path)
+    go = tmp_path / "go"
+    memory = resident.Memory.kept_in(site)
+    pipeline.build(site, index=False, memory=memory)
+    assert memory.last is not None and memory.model is not None
+    folder = site / cache.CACHE_DIR
+    for name in ("last.pickle", "model.pickle"):
+        (folder / name).unlink(missing_ok=True)
+    slow = resident.Model(memory.model.site, _Waiting(go))
+    timer = threading.Timer(5, go.touch)  # should the call wait, it still returns
+    timer.start()
+    resident._write_in_background(folder, memory.last, slow)
+    timer.cancel()
+    assert not go.exists() and not (folder / "model.pickle").exists()
+    go.touch()
+    for _ in range(200):
+        if (folder / "last.pickle").exists():
+            break
+        time.sleep(0.05)
+    kept = resident.Memory.kept_in(site)
+    assert kept.recall() == memory.last and kept.recall_model() is not None
+
+
+class _Waiting(dict):  # type: ignore[type-arg]
+    """Pickles (as an empty dict) once `go` exists."""
+
+    def __init__(self, go: Path) -> None:
+        self.go = go
+
+    def __reduce__(self) -> tuple[type, tuple[()]]:
+        while not self.go.exists():
+            time.sleep(0.01)
+        return dict, ()
+
+
+@pytest.mark.slow
+def test_the_command_keeps_its_model_for_the_next_run(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    site = _site(tmp_path)
+    (site / WARNED).unlink()
+
+    def command() -> None:
+        done = subprocess.run([sys.executable, "-m", "builder", "build", str(site), "--quiet"],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+
+    command()
+    record = site / cache.CACHE_DIR / "last.pickle"
+    for _ in range(200):  # written by the process the build left behind
+        if record.exists():
+            break
+        time.sleep(0.05)
+    kept = resident.Memory.kept_in(site)
+    assert kept.recall() is not None and kept.recall_model() is not None
+    EDITS["body"](site)
+    command()
+    pages = _pages(site / "public")
+    assert pages[PAGE].count(b"One more sentence.") == 1
+    assert pages == _cold(site, tmp_path / "cold", monkeypatch, index=True)
