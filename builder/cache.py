@@ -8,10 +8,8 @@ read, or that another builder version wrote, is ignored and replaced.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import hashlib
-import json
 import os
 import pickle
 import shutil
@@ -38,10 +36,10 @@ SHARDS = 64
 _CHECK = 4
 """Bytes of the checksum (CRC-32) each pickle starts with: it finds damage, and costs a
 fifth of a hash (0.04 s less to read the 10k archive's model)."""
-_PUBLISHED = "published.json"
-_PAGE_KEYS = "pages.json"
-_RELATED = "related.json"
-_STAMPS = "stamps.json"
+_PUBLISHED = "published.pickle"
+_PAGE_KEYS = "pages.pickle"
+_RELATED = "related.pickle"
+_STAMPS = "stamps.pickle"
 _TEMPLATES = "templates"
 
 Stamped = tuple[tuple[int, int, int, int], str]
@@ -144,6 +142,19 @@ def _checksum(payload: bytes) -> bytes:
     return zlib.crc32(payload).to_bytes(_CHECK, "big")
 
 
+def read_record(path: Path) -> object:
+    """What `write_record` wrote at `path`, if this builder version wrote it, else None:
+    its code made it, so its shape is the one expected."""
+    stored = read_pickle(path)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == builder_version():
+        return stored[1]
+    return None
+
+
+def write_record(path: Path, value: object) -> None:
+    write_pickle(path, (builder_version(), value))
+
+
 def save(site_dir: Path, old: ParseCache, new: ParseCache) -> None:
     """Writes the shards in which `new` differs from `old` (what `load` gave): one edit
     rewrites one shard, not the whole archive's parse (a second at 10k articles)."""
@@ -198,22 +209,18 @@ def marker_identity(marker: Path) -> str:
 
 
 def published(site_dir: Path, out: Path) -> Published | None:
-    try:
-        record = json.loads((site_dir / CACHE_DIR / _PUBLISHED).read_text())
-        return Published(**record[str(out.resolve())])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    record = _records(site_dir / CACHE_DIR / _PUBLISHED).get(str(out.resolve()))
+    return record if isinstance(record, Published) else None
 
 
 def remember_published(site_dir: Path, out: Path, record: Published | None) -> None:
     """Records (or, with None, forgets) the build now published in `out`."""
-    _update_record(site_dir / CACHE_DIR / _PUBLISHED, str(out.resolve()),
-                   None if record is None else dataclasses.asdict(record))
+    _update_record(site_dir / CACHE_DIR / _PUBLISHED, str(out.resolve()), record)
 
 
 def _update_record(path: Path, name: str, record: object,
                    records: dict[str, Any] | None = None) -> None:
-    """Sets (None: removes) one output folder's record in a JSON file of the cache, whose
+    """Sets (None: removes) one output folder's record in a file of the cache, whose
     `records` were read already, or are read here."""
     records = _records(path) if records is None else records
     # Folders since removed (e.g. each `warchive serve`'s temporary one) are forgotten.
@@ -222,28 +229,13 @@ def _update_record(path: Path, name: str, record: object,
         records.pop(name, None)
     else:
         records[name] = record
-    _write_json(path, records)
+    write_record(path, records)
 
 
 def _records(path: Path) -> dict[str, Any]:
-    """The records of a JSON file of the cache, by output folder; none if unreadable."""
-    try:
-        records = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
+    """The records of a file of the cache, by output folder; none if unreadable."""
+    records = read_record(path)
     return records if isinstance(records, dict) else {}
-
-
-def _write_json(path: Path, data: object) -> None:
-    """Written to a temporary file and renamed, so an interrupted write leaves no half file;
-    a cache that cannot be written is only a slower next build."""
-    try:
-        path.parent.mkdir(exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(data, sort_keys=True))
-        os.replace(temporary, path)
-    except OSError:
-        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,44 +307,22 @@ def remember_page_keys(site_dir: Path, out: Path, marker: Path, keys: dict[str, 
 
 def related_memo(site_dir: Path) -> dict[str, tuple[str, list[str]]]:
     """The last build's related-coverage lists (`related.Memo`), or none."""
-    try:
-        memo = json.loads((site_dir / CACHE_DIR / _RELATED).read_text())
-        return {path: _listed(entry) for path, entry in memo.items()}
-    except (OSError, ValueError, TypeError, AttributeError):
-        return {}
-
-
-def _listed(entry: object) -> tuple[str, list[str]]:
-    """A JSON memo entry as (key, paths), or ValueError."""
-    match entry:
-        case [str(key), list(paths)] if all(isinstance(path, str) for path in paths):
-            return key, paths
-    raise ValueError(f"not a related list: {entry!r}")
+    memo = read_record(site_dir / CACHE_DIR / _RELATED)
+    return memo if isinstance(memo, dict) else {}
 
 
 def remember_related(site_dir: Path, memo: dict[str, tuple[str, list[str]]]) -> None:
-    _write_json(site_dir / CACHE_DIR / _RELATED, memo)
+    write_record(site_dir / CACHE_DIR / _RELATED, memo)
 
 
 def stamps(site_dir: Path) -> dict[str, Stamped]:
     """The article files' stats and digests as the last build read them, or none."""
-    try:
-        known = json.loads((site_dir / CACHE_DIR / _STAMPS).read_text())
-        return {path: _stamp_entry(entry) for path, entry in known.items()}
-    except (OSError, ValueError, TypeError, AttributeError):
-        return {}
-
-
-def _stamp_entry(entry: object) -> Stamped:
-    """A JSON entry as a Stamped, or ValueError: a cache is never trusted blindly."""
-    match entry:
-        case [[int(size), int(mtime), int(ctime), int(inode)], str(text_digest)]:
-            return (size, mtime, ctime, inode), text_digest
-    raise ValueError(f"not a file stamp: {entry!r}")
+    known = read_record(site_dir / CACHE_DIR / _STAMPS)
+    return known if isinstance(known, dict) else {}
 
 
 def remember_stamps(site_dir: Path, known: dict[str, Stamped]) -> None:
-    _write_json(site_dir / CACHE_DIR / _STAMPS, known)
+    write_record(site_dir / CACHE_DIR / _STAMPS, known)
 
 
 def compiled_templates(site_dir: Path) -> jinja2.BytecodeCache | None:

@@ -92,16 +92,15 @@ class Memory:
     def recall(self) -> Last | None:
         if self.last is None and self.folder is not None and not self._read:
             self._read = True
-            last = cache.read_pickle(self.folder / _LAST)
-            if isinstance(last, tuple) and len(last) == 2 and last[0] == cache.builder_version():
-                self.last = last[1] if isinstance(last[1], Last) else None
+            last = cache.read_record(self.folder / _LAST)
+            self.last = last if isinstance(last, Last) else None
         return self.last
 
     def recall_model(self) -> Model | None:
         """The model `last` was rendered from, or None where it cannot be read."""
         if self.last is not None and self.model is None and self.folder is not None:
-            stored = cache.read_pickle(self.folder / _MODEL)
-            if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.last.model:
+            stored = cache.read_record(self.folder / _MODEL)
+            if isinstance(stored, tuple) and stored[0] == self.last.model:
                 self.model = stored[1] if isinstance(stored[1], Model) else None
         return self.model
 
@@ -113,7 +112,7 @@ class Memory:
         if self.folder is None:
             return
         if model is None:
-            cache.write_pickle(self.folder / _LAST, (cache.builder_version(), last))
+            cache.write_record(self.folder / _LAST, last)
         elif self.background:
             _write_in_background(self.folder, last, model)
         else:
@@ -126,8 +125,8 @@ class Memory:
 
 def _write(folder: Path, last: Last, model: Model) -> None:
     """The model first: a record is never read with a model it was not made from."""
-    cache.write_pickle(folder / _MODEL, (last.model, model))
-    cache.write_pickle(folder / _LAST, (cache.builder_version(), last))
+    cache.write_record(folder / _MODEL, (last.model, model))
+    cache.write_record(folder / _LAST, last)
 
 
 def _write_in_background(folder: Path, last: Last, model: Model) -> None:
@@ -151,10 +150,13 @@ def _write_in_background(folder: Path, last: Last, model: Model) -> None:
 
 
 def _detach() -> None:
+    """Lets go of the terminal and of every file the build had open: a pipe reading the
+    build's output ends when the build does."""
     os.setsid()  # Ctrl-C in the terminal is for the build, which is over
     null = os.open(os.devnull, os.O_RDWR)
     for stream in (0, 1, 2):
         os.dup2(null, stream)
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
     os.nice(10)
 
 

@@ -135,7 +135,7 @@ def test_an_edit_renders_only_the_pages_that_show_what_changed(
     pipeline.build(site, index=False)
     assert 10 < counts[-1] < total / 2, f"a title edit rendered {counts[-1]} of {total} pages"
     counts.clear()
-    (site / cache.CACHE_DIR / "published.json").unlink()  # past the up-to-date short-cut
+    (site / cache.CACHE_DIR / "published.pickle").unlink()  # past the up-to-date short-cut
     pipeline.build(site, index=False)
     assert counts[-1] == 0
 

@@ -234,12 +234,14 @@ def test_nothing_waits_for_the_model_to_be_written(tmp_path: Path) -> None:
     for name in ("last.pickle", "model.pickle"):
         (folder / name).unlink(missing_ok=True)
     slow = resident.Model(memory.model.site, _Waiting(go))
-    timer = threading.Timer(5, go.touch)  # should the call wait, it still returns
+    timer = threading.Timer(30, go.touch)  # should the call wait, it still returns
     timer.start()
-    resident._write_in_background(folder, memory.last, slow)
-    timer.cancel()
-    assert not go.exists() and not (folder / "model.pickle").exists()
-    go.touch()
+    try:
+        resident._write_in_background(folder, memory.last, slow)
+        assert not go.exists() and not (folder / "model.pickle").exists()
+    finally:
+        timer.cancel()
+        go.touch()
     for _ in range(200):
         if (folder / "last.pickle").exists():
             break
@@ -255,7 +257,9 @@ class _Waiting(dict):  # type: ignore[type-arg]
         self.go = go
 
     def __reduce__(self) -> tuple[type, tuple[()]]:
-        while not self.go.exists():
+        for _ in range(6000):  # a minute at most
+            if self.go.exists():
+                break
             time.sleep(0.01)
         return dict, ()
 

@@ -117,16 +117,14 @@ def test_a_preview_started_on_broken_content_serves_its_problems_then_the_site(
 
 def test_cache_records_of_removed_output_folders_are_dropped(make_site: MakeSite,
                                                             tmp_path: Path) -> None:
-    import json
-
     from builder import cache, pipeline
 
     site = make_site({ARTICLE: article()})
     pipeline.build(site, out=tmp_path / "one", index=False)
     (tmp_path / "one").rename(tmp_path / "gone")
     pipeline.build(site, out=tmp_path / "two", index=False)
-    records = json.loads((site / cache.CACHE_DIR / "pages.json").read_text())
-    assert list(records) == [str((tmp_path / "two").resolve())]
+    records = cache.read_record(site / cache.CACHE_DIR / "pages.pickle")
+    assert isinstance(records, dict) and list(records) == [str((tmp_path / "two").resolve())]
 
 
 def test_a_stopped_server_removes_its_folder(make_site: MakeSite, tmp_path: Path) -> None:

@@ -166,8 +166,10 @@ def test_the_cache_keeps_the_replaced_site_as_a_difference(tmp_path: Path) -> No
     pages = cache.published_pages(site, out, out / publish.MARKER)
     assert pages.spare == spare_of(first, out)
     assert pages.keys == second.keys
-    record = (site / cache.CACHE_DIR / "pages.json").read_text()
-    assert record.count('"articles/x/index.html"') == 1  # unchanged: listed once
+    records = cache.read_record(site / cache.CACHE_DIR / "pages.pickle")
+    assert isinstance(records, dict)
+    spare = records[str(out.resolve())]["spare"]
+    assert "articles/x/index.html" not in spare["gone"] + spare["lacks"] + spare["unkeyed"]
 
 
 def test_staging_in_a_fresh_folder_sets_an_old_one_aside(tmp_path: Path) -> None:
