@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -93,9 +94,18 @@ def main(argv: list[str] | None = None) -> int:
     except ScaffoldError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONTENT
+    except BrokenPipeError:  # `warchive build | head -1`: the reader has what it wanted,
+        _silence_stdout()    # and the work was done before anything was printed
+        return EXIT_OK
     except OSError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _silence_stdout() -> None:
+    """Points standard output at nothing, so that flushing it at exit raises no error."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
 
 
 def _base_url(text: str) -> str:

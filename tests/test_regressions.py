@@ -97,3 +97,18 @@ def test_a_base_url_without_a_scheme_is_wrong_usage(make_site: MakeSite) -> None
     with pytest.raises(SystemExit) as exit_info:
         main(["build", str(site), "--base-url", "example.org/war"])
     assert exit_info.value.code == 2
+
+
+def test_a_reader_that_stops_early_gets_no_error(make_site: MakeSite) -> None:
+    """`warchive check | head -c1`: the reader closing the pipe ends nothing in error."""
+    import subprocess
+    import sys
+
+    site = make_site({"content/articles/a.md": article("Piped")})
+    process = subprocess.Popen([sys.executable, "-m", "builder", "check", str(site)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the command prints
+    errors = process.stderr.read()
+    assert process.wait(timeout=60) == 0
+    assert b"Broken pipe" not in errors and b"Exception" not in errors, errors
