@@ -126,16 +126,17 @@ def read_pickle(path: Path) -> object:
 
 def write_pickle(path: Path, value: object) -> None:
     """Pickled behind its checksum, to a temporary file renamed into place, so an
-    interrupted write leaves no half file; a cache that cannot be written is only a
-    slower next build."""
+    interrupted write leaves no half file; a cache that cannot be written (a full disk, a
+    value that cannot be pickled) is only a slower next build."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}")
         temporary.write_bytes(_checksum(payload) + payload)
         os.replace(temporary, path)
-    except OSError:
-        pass
+    except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
 def _checksum(payload: bytes) -> bytes:

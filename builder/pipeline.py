@@ -377,6 +377,9 @@ def _publish_bodies(asked: _Request, sources: Sources,
             or last.marker != cache.marker_identity(marker)
             or last.base != cache.fingerprint(_shared_parts(sources), asked.options)):
         return None
+    pages = cache.published_pages(site_dir, out, marker)
+    if pages.keys != last.keys:  # the build's own record says otherwise (a cache deleted since)
+        return None
     texts = resident.edited_bodies(last, sources.articles, functools.partial(_parse, site_dir))
     model = None if texts is None else memory.recall_model()
     if texts is None or model is None:
@@ -387,7 +390,7 @@ def _publish_bodies(asked: _Request, sources: Sources,
     outputs = resident.outputs(last, model, texts, render.Globals(model.site, env))
     try:
         staged = _stage_index_swap(outputs, out, model.site, asked.search, asked.progress,
-                                   cache.published_pages(site_dir, out, marker).spare)
+                                   pages.spare)
     except publish.KeptFileMissing:
         memory.forget()  # a file is gone from the published site: the full build renders it
         return None

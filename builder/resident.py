@@ -87,7 +87,7 @@ class Memory:
     @classmethod
     def kept_in(cls, site_dir: Path, background: bool = True) -> Memory:
         """The memory `warchive build` keeps in `site_dir`'s cache, read when first needed."""
-        return cls(folder=site_dir / cache.CACHE_DIR, background=background)
+        return cls(folder=site_dir.resolve() / cache.CACHE_DIR, background=background)
 
     def recall(self) -> Last | None:
         if self.last is None and self.folder is not None and not self._read:
@@ -124,7 +124,10 @@ class Memory:
 
 
 def _write(folder: Path, last: Last, model: Model) -> None:
-    """The model first: a record is never read with a model it was not made from."""
+    """The model first: a record is never read with a model it was not made from. A cache
+    deleted since the build is not made again."""
+    if not folder.is_dir():
+        return
     cache.write_record(folder / _MODEL, (last.model, model))
     cache.write_record(folder / _LAST, last)
 
@@ -150,9 +153,10 @@ def _write_in_background(folder: Path, last: Last, model: Model) -> None:
 
 
 def _detach() -> None:
-    """Lets go of the terminal and of every file the build had open: a pipe reading the
-    build's output ends when the build does."""
+    """Lets go of the terminal, of the working folder and of every file the build had
+    open: a pipe reading the build's output ends when the build does."""
     os.setsid()  # Ctrl-C in the terminal is for the build, which is over
+    os.chdir("/")  # nor does it keep the build's folder busy
     null = os.open(os.devnull, os.O_RDWR)
     for stream in (0, 1, 2):
         os.dup2(null, stream)

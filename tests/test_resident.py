@@ -189,12 +189,12 @@ def _spoil(site: Path, name: str, how: str) -> None:
         data = bytearray(path.read_bytes())
         data[len(data) // 2] ^= 0xFF
         path.write_bytes(bytes(data))
-        return
-    stored = cache.read_pickle(path)
-    assert isinstance(stored, tuple)
-    # the record of an older builder; the model of another build, which the record does not name
-    cache.write_pickle(path, ("an older builder" if how == "another version" else "1:2",
-                              stored[1]))
+    elif how == "another version":
+        cache.write_pickle(path, ("an older builder", cache.read_record(path)))
+    else:  # the model of another full build, which the record does not name
+        stored = cache.read_record(path)
+        assert isinstance(stored, tuple)
+        cache.write_record(path, ("1:2", stored[1]))
 
 
 @pytest.mark.parametrize(("name", "how"), [
@@ -212,6 +212,81 @@ def test_a_kept_memory_that_cannot_be_trusted_takes_the_full_build(
     assert output_files(site / "public") == _cold(site, tmp_path / "cold", monkeypatch)
 
 
+def test_a_kept_memory_outliving_the_cache_is_not_used(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       loads: list[int]) -> None:
+    """The model's writer, still at work when the editor deletes .warchive-cache to force a
+    full build: what it writes then is not trusted, as the build's own records are gone."""
+    site = _site(tmp_path)
+    pipeline.build(site, index=False, memory=_kept(site))
+    folder = site / cache.CACHE_DIR
+    late = {name: (folder / name).read_bytes() for name in ("last.pickle", "model.pickle")}
+    home = site / "public/index.html"
+    home.write_bytes(home.read_bytes().replace(b"</main>", b"HAND-EDITED</main>"))
+    shutil.rmtree(folder)
+    folder.mkdir()
+    for name, data in late.items():
+        (folder / name).write_bytes(data)
+    EDITS["body"](site)
+    pipeline.build(site, index=False, memory=_kept(site))
+    assert len(loads) == 2
+    assert output_files(site / "public") == _cold(site, tmp_path / "cold", monkeypatch)
+
+
+def test_the_writer_makes_no_deleted_cache_again(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    memory = _kept(site)
+    pipeline.build(site, index=False, memory=memory)
+    assert memory.last is not None and memory.model is not None
+    shutil.rmtree(site / cache.CACHE_DIR)
+    resident._write(site / cache.CACHE_DIR, memory.last, memory.model)
+    assert not (site / cache.CACHE_DIR).exists()
+
+
+WRITER = """
+import os, sys, time, types
+from pathlib import Path
+from builder import resident
+
+os.dup(1)  # another handle on the pipe, as a test runner that captures output keeps
+
+class Slow:
+    def __reduce__(self):
+        for _ in range(6000):  # a minute at most
+            if Path(sys.argv[2]).exists():
+                break
+            time.sleep(0.01)
+        return dict, ()
+
+resident._write_in_background(Path(sys.argv[1]), types.SimpleNamespace(model="m"), Slow())
+print("built", flush=True)
+"""
+
+
+def test_a_pipe_reading_the_build_ends_with_the_build(tmp_path: Path) -> None:
+    """`warchive build | tee log`: the writer left behind holds no end of the pipe."""
+    go = tmp_path / "go"
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    process = subprocess.Popen([sys.executable, "-c", WRITER, str(folder), str(go)],
+                               stdout=subprocess.PIPE)
+    timer = threading.Timer(30, go.touch)  # should the pipe wait for the writer, it ends
+    timer.start()
+    try:
+        assert process.stdout is not None
+        assert process.stdout.read() == b"built\n"  # to the end: every writer has let go
+        assert not go.exists()
+    finally:
+        timer.cancel()
+        go.touch()
+        process.wait(timeout=60)
+    for _ in range(200):
+        if (folder / "last.pickle").exists():
+            break
+        time.sleep(0.05)
+    assert cache.read_record(folder / "model.pickle") == ("m", {})
+
+
 def test_a_kept_memory_of_another_output_folder_is_not_used(tmp_path: Path,
                                                           loads: list[int]) -> None:
     site = _site(tmp_path)
@@ -227,7 +302,7 @@ def test_nothing_waits_for_the_model_to_be_written(tmp_path: Path) -> None:
     behind pickles the model; that process writes it, then the record naming it."""
     site = _site(tmp_path)
     go = tmp_path / "go"
-    memory = resident.Memory.kept_in(site)
+    memory = _kept(site)
     pipeline.build(site, index=False, memory=memory)
     assert memory.last is not None and memory.model is not None
     folder = site / cache.CACHE_DIR
