@@ -17,7 +17,8 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Callable, Mapping
+import itertools
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from markupsafe import Markup
@@ -53,17 +54,10 @@ class Keys:
             parts.append(leaf(value))
         elif isinstance(value, (tuple, list)):
             parts.append(f"[{len(value)}")
-            for item in value:  # mostly leaves (a listing's articles): no call for those
-                leaf = _LEAVES.get(type(item))
-                if leaf is not None:
-                    parts.append(leaf(item))
-                else:
-                    self._encode(item, parts)
+            self._each(value, parts)
         elif isinstance(value, dict):
             parts.append(f"{{{len(value)}")
-            for key, item in value.items():
-                self._encode(key, parts)
-                self._encode(item, parts)
+            self._each(itertools.chain.from_iterable(value.items()), parts)
         elif isinstance(value, str):
             parts.append(f"S{len(value)}:{value}")
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -71,6 +65,16 @@ class Keys:
         else:
             raise TypeError(f"page keys cannot encode {type(value).__name__}: "
                             "add it to pagekeys.Keys._encode")
+
+    def _each(self, values: Iterable[Any], parts: list[str]) -> None:
+        """`_encode` of each value; a leaf (most are: a listing's articles, a context's
+        names) without a call, which would double the cost of the 10k archive's keys."""
+        for value in values:
+            leaf = _LEAVES.get(type(value))
+            if leaf is not None:
+                parts.append(leaf(value))
+            else:
+                self._encode(value, parts)
 
     def _dataclass(self, value: Any) -> str:
         known = self._known.get(id(value))
