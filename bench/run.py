@@ -141,6 +141,9 @@ def bench_warchive(result: SizeResult, site: Path, args: argparse.Namespace) -> 
         edit = f"printf '\\n%s\\n' {q(EDIT_SENTENCE)} >> {q(article)} && {only_pages}"
         measure(result, "warchive rebuild, one article edited, pages only (no search index)",
                 sh(edit), args)
+        revise = f"sed -i 's/^summary: /summary: Revised. /' {q(article)} && {only_pages}"
+        measure(result, "warchive rebuild, one article's summary edited, pages only",
+                sh(revise), args)
     finally:
         restore_edit(site)
 
