@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,11 +98,13 @@ class Memory:
         return self.last
 
     def recall_model(self) -> Model | None:
-        """The model `last` was rendered from, or None where it cannot be read."""
+        """The model `last` was rendered from, or None where it cannot be read. A model
+        still being written (a full build just ended) is waited for: at 100k articles
+        writing it takes seconds, a full build twenty."""
         if self.last is not None and self.model is None and self.folder is not None:
-            stored = cache.read_record(self.folder / _MODEL)
-            if isinstance(stored, tuple) and stored[0] == self.last.model:
-                self.model = stored[1] if isinstance(stored[1], Model) else None
+            self.model = _read_model(self.folder, self.last.model)
+            if self.model is None and _writer_done(self.folder, self.last.model):
+                self.model = _read_model(self.folder, self.last.model)
         return self.model
 
     def remember(self, last: Last, model: Model | None = None) -> None:
@@ -111,56 +114,94 @@ class Memory:
             self.model = model
         if self.folder is None:
             return
-        if model is None:
-            cache.write_record(self.folder / _LAST, last)
-        elif self.background:
-            _write_in_background(self.folder, last, model)
-        else:
-            _write(self.folder, last, model)
+        cache.write_record(self.folder / _LAST, last)
+        if model is not None and self.background:
+            _write_in_background(self.folder, last.model, model)
+        elif model is not None:
+            _write_model(self.folder, last.model, model)
 
     def forget(self) -> None:
         """The published site is not what `last` says: the next build is a full one."""
         self.last, self.model, self._read = None, None, True
 
 
-def _write(folder: Path, last: Last, model: Model) -> None:
-    """The model first: a record is never read with a model it was not made from. A cache
-    deleted since the build is not made again."""
-    if not folder.is_dir():
-        return
-    cache.write_record(folder / _MODEL, (last.model, model))
-    cache.write_record(folder / _LAST, last)
+def _read_model(folder: Path, model_id: str) -> Model | None:
+    stored = cache.read_record(folder / _MODEL)
+    if isinstance(stored, tuple) and stored[0] == model_id and isinstance(stored[1], Model):
+        return stored[1]
+    return None
 
 
-def _write_in_background(folder: Path, last: Last, model: Model) -> None:
+def _write_model(folder: Path, model_id: str, model: Model) -> None:
+    """A cache deleted since the build is not made again."""
+    if folder.is_dir():
+        cache.write_record(folder / _MODEL, (model_id, model))
+
+
+def _write_in_background(folder: Path, model_id: str, model: Model) -> None:
     """Writes in a grandchild process, adopted by init, so that nothing waits for it: not
-    this process, and not whoever reads its output (its standard streams are closed). A
-    build that starts meanwhile finds no record of this one, and builds in full."""
+    this process, and not whoever reads its output (its standard streams are closed).
+    It holds a lock named by the model (`_writing`) until it is done, taken here, so a
+    build that starts meanwhile knows to wait for it (`_writer_done`)."""
     if not hasattr(os, "fork"):
-        _write(folder, last, model)
+        _write_model(folder, model_id, model)
         return
+    import fcntl  # where processes fork
+
     with contextlib.suppress(OSError):
-        child = os.fork()
-        if child:
-            os.waitpid(child, 0)
-            return
+        lock = _writing(folder, model_id)
+        handle = os.open(lock, os.O_WRONLY | os.O_CREAT, 0o644)
         try:
-            if os.fork() == 0:
-                _detach()
-                _write(folder, last, model)
+            fcntl.flock(handle, fcntl.LOCK_EX)  # a new file: no one else has it
+            child = os.fork()
+            if child:
+                os.waitpid(child, 0)
+                return
+            try:
+                if os.fork() == 0:
+                    _detach(keep=handle)
+                    _write_model(folder, model_id, model)
+                    os.unlink(lock)
+            finally:
+                os._exit(0)
         finally:
-            os._exit(0)
+            os.close(handle)  # the writer's copy holds the lock until it ends
 
 
-def _detach() -> None:
+def _writer_done(folder: Path, model_id: str) -> bool:
+    """Whether a writer of that model was at work, and has ended (within a minute)."""
+    try:
+        handle = os.open(_writing(folder, model_id), os.O_RDONLY)
+    except OSError:
+        return False
+    import fcntl  # a lock file is only made where processes fork
+
+    try:
+        for _ in range(3000):
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                time.sleep(0.02)
+        return False
+    finally:
+        os.close(handle)
+
+
+def _writing(folder: Path, model_id: str) -> Path:
+    return folder / f"model.{model_id.replace(':', '-')}.writing"
+
+
+def _detach(keep: int) -> None:
     """Lets go of the terminal, of the working folder and of every file the build had
-    open: a pipe reading the build's output ends when the build does."""
+    open but `keep`: a pipe reading the build's output ends when the build does."""
     os.setsid()  # Ctrl-C in the terminal is for the build, which is over
     os.chdir("/")  # nor does it keep the build's folder busy
     null = os.open(os.devnull, os.O_RDWR)
     for stream in (0, 1, 2):
         os.dup2(null, stream)
-    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+    os.closerange(3, keep)
+    os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
     os.nice(10)
 
 

@@ -239,12 +239,12 @@ def test_the_writer_makes_no_deleted_cache_again(tmp_path: Path) -> None:
     pipeline.build(site, index=False, memory=memory)
     assert memory.last is not None and memory.model is not None
     shutil.rmtree(site / cache.CACHE_DIR)
-    resident._write(site / cache.CACHE_DIR, memory.last, memory.model)
+    resident._write_model(site / cache.CACHE_DIR, memory.last.model, memory.model)
     assert not (site / cache.CACHE_DIR).exists()
 
 
 WRITER = """
-import os, sys, time, types
+import os, sys, time
 from pathlib import Path
 from builder import resident
 
@@ -258,7 +258,7 @@ class Slow:
             time.sleep(0.01)
         return dict, ()
 
-resident._write_in_background(Path(sys.argv[1]), types.SimpleNamespace(model="m"), Slow())
+resident._write_in_background(Path(sys.argv[1]), "m", Slow())
 print("built", flush=True)
 """
 
@@ -281,10 +281,11 @@ def test_a_pipe_reading_the_build_ends_with_the_build(tmp_path: Path) -> None:
         go.touch()
         process.wait(timeout=60)
     for _ in range(200):
-        if (folder / "last.pickle").exists():
+        if (folder / "model.pickle").exists():
             break
         time.sleep(0.05)
     assert cache.read_record(folder / "model.pickle") == ("m", {})
+    assert list(folder.iterdir()) == [folder / "model.pickle"]  # the lock file is gone
 
 
 def test_a_kept_memory_of_another_output_folder_is_not_used(tmp_path: Path,
@@ -297,46 +298,40 @@ def test_a_kept_memory_of_another_output_folder_is_not_used(tmp_path: Path,
     assert len(loads) == 3
 
 
-def test_nothing_waits_for_the_model_to_be_written(tmp_path: Path) -> None:
-    """The build's process, and whoever reads its output, go on while a process left
-    behind pickles the model; that process writes it, then the record naming it."""
+def test_a_build_waits_for_the_model_still_being_written(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         loads: list[int]) -> None:
+    """The build's process goes on while a process left behind pickles the model; a build
+    that starts meanwhile waits for it, which is quicker than building in full."""
     site = _site(tmp_path)
     go = tmp_path / "go"
-    memory = _kept(site)
-    pipeline.build(site, index=False, memory=memory)
-    assert memory.last is not None and memory.model is not None
-    folder = site / cache.CACHE_DIR
-    for name in ("last.pickle", "model.pickle"):
-        (folder / name).unlink(missing_ok=True)
-    slow = resident.Model(memory.model.site, _Waiting(go))
-    timer = threading.Timer(30, go.touch)  # should the call wait, it still returns
+    write = resident._write_model
+
+    def held_up(folder: Path, model_id: str, model: resident.Model) -> None:
+        for _ in range(6000):  # a minute at most
+            if go.exists():
+                break
+            time.sleep(0.01)
+        write(folder, model_id, model)
+
+    monkeypatch.setattr(resident, "_write_model", held_up)  # the writer forks with it
+    built: list[pipeline.BuildResult] = []
+    waiting = threading.Thread(target=lambda: built.append(
+        pipeline.build(site, index=False, memory=_kept(site))))
+    timer = threading.Timer(30, go.touch)  # should the build wait for its writer, it ends
     timer.start()
     try:
-        resident._write_in_background(folder, memory.last, slow)
-        assert not go.exists() and not (folder / "model.pickle").exists()
+        pipeline.build(site, index=False, memory=resident.Memory.kept_in(site))
+        assert not go.exists() and not (site / cache.CACHE_DIR / "model.pickle").exists()
+        EDITS["body"](site)
+        waiting.start()
+        waiting.join(0.5)
     finally:
         timer.cancel()
         go.touch()
-    for _ in range(200):
-        if (folder / "last.pickle").exists():
-            break
-        time.sleep(0.05)
-    kept = resident.Memory.kept_in(site)
-    assert kept.recall() == memory.last and kept.recall_model() is not None
-
-
-class _Waiting(dict):  # type: ignore[type-arg]
-    """Pickles (as an empty dict) once `go` exists."""
-
-    def __init__(self, go: Path) -> None:
-        self.go = go
-
-    def __reduce__(self) -> tuple[type, tuple[()]]:
-        for _ in range(6000):  # a minute at most
-            if self.go.exists():
-                break
-            time.sleep(0.01)
-        return dict, ()
+    waiting.join(60)
+    assert built[0].written == 1 and len(loads) == 1  # from the model, once written
+    assert output_files(site / "public") == _cold(site, tmp_path / "cold", monkeypatch)
 
 
 @pytest.mark.slow
@@ -351,12 +346,7 @@ def test_the_command_keeps_its_model_for_the_next_run(tmp_path: Path,
         assert done.returncode == 0, done.stderr
 
     command()
-    record = site / cache.CACHE_DIR / "last.pickle"
-    for _ in range(200):  # written by the process the build left behind
-        if record.exists():
-            break
-        time.sleep(0.05)
-    kept = resident.Memory.kept_in(site)
+    kept = resident.Memory.kept_in(site)  # its model written by the process left behind
     assert kept.recall() is not None and kept.recall_model() is not None
     EDITS["body"](site)
     command()
