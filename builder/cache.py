@@ -114,8 +114,8 @@ def read_pickle(path: Path) -> object:
     """What `write_pickle` wrote at `path`; None if it is missing or damaged."""
     try:
         data = path.read_bytes()
-        stored, payload = data[:_CHECK], data[_CHECK:]
-        if _checksum(payload) != stored:
+        payload = memoryview(data)[_CHECK:]  # not a copy: the 100k model is 329 MB
+        if _checksum(payload) != data[:_CHECK]:
             return None  # damaged: unpickling it could ask for any amount of memory
         with heap.paused_gc():
             return pickle.loads(payload)
@@ -132,14 +132,16 @@ def write_pickle(path: Path, value: object) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary.write_bytes(_checksum(payload) + payload)
+        with open(temporary, "wb") as handle:
+            handle.write(_checksum(payload))
+            handle.write(payload)
         os.replace(temporary, path)
     except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
 
 
-def _checksum(payload: bytes) -> bytes:
+def _checksum(payload: bytes | memoryview) -> bytes:
     return zlib.crc32(payload).to_bytes(_CHECK, "big")
 
 
