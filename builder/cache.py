@@ -83,19 +83,22 @@ def load(site_dir: Path) -> ParseCache:
     version = builder_version()
     articles: dict[str, tuple[str, Parsed]] = {}
     for number in range(SHARDS):
-        shard = _read_shard(_shard_path(site_dir, number))
-        if isinstance(shard, ParseCache) and shard.version == version:
+        shard = _read_shard(_shard_path(site_dir, number), version)
+        if shard is not None:
             articles.update(shard.articles)
     return ParseCache(version, articles)
 
 
-_read_before: dict[str, tuple[tuple[int, int, int], object]] = {}
+_read_before: dict[str, tuple[tuple[int, int, int], ParseCache]] = {}
 """Shards this process has read, by path, with their file's (inode, size, mtime): the dev
 server's rebuilds take an unchanged shard from here instead of unpickling it again (0.2 s
 at 10k articles). A saved shard is a new file (a new inode), so it is read again."""
 
 
-def _read_shard(path: Path) -> object:
+def _read_shard(path: Path, version: str) -> ParseCache | None:
+    """The shard at `path`, if this builder `version` wrote it. Another version's is not
+    kept: the first build after an upgrade held the whole old parse in memory (500 MB
+    at 100k articles) while it parsed the archive anew."""
     try:
         status = path.stat()
     except OSError:
@@ -105,8 +108,10 @@ def _read_shard(path: Path) -> object:
     if known is not None and known[0] == identity:
         return known[1]
     shard = read_pickle(path)
-    if shard is not None:
-        _read_before[str(path)] = identity, shard
+    if not isinstance(shard, ParseCache) or shard.version != version:
+        _read_before.pop(str(path), None)
+        return None
+    _read_before[str(path)] = identity, shard
     return shard
 
 
