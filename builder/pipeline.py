@@ -378,7 +378,7 @@ def _publish_bodies(asked: _Request, sources: Sources,
             or last.base != cache.fingerprint(_shared_parts(sources), asked.options)):
         return None
     pages = cache.published_pages(site_dir, out, marker)
-    if pages.keys != last.keys:  # the build's own record says otherwise (a cache deleted since)
+    if not pages.keys:  # the build's own record of `out` is gone (a cache deleted since)
         return None
     texts = resident.edited_bodies(last, sources.articles, functools.partial(_parse, site_dir))
     model = None if texts is None else memory.recall_model()
@@ -387,7 +387,7 @@ def _publish_bodies(asked: _Request, sources: Sources,
     cache.remember_stamps(site_dir, sources.stamps)
     env = render.environment(sources.templates, asked.live_reload, model.site.urls.base_path,
                              cache.compiled_templates(site_dir))
-    outputs = resident.outputs(last, model, texts, render.Globals(model.site, env))
+    outputs = resident.outputs(last, model, texts, pages.keys, render.Globals(model.site, env))
     try:
         staged = _stage_index_swap(outputs, out, model.site, asked.search, asked.progress,
                                    pages.spare)
@@ -397,7 +397,7 @@ def _publish_bodies(asked: _Request, sources: Sources,
     cache.remember_page_keys(site_dir, out, marker, staged.keys, staged.paths)
     memory.remember(dataclasses.replace(
         last, marker=cache.marker_identity(marker), digests=dict(sources.articles),
-        paths=staged.paths, keys=staged.keys))
+        paths=staged.paths))
     return BuildResult(out, staged.files, staged.written, len(model.site.entries),
                        last.warnings, staged.unindexed)
 
@@ -428,7 +428,7 @@ def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str,
     heads = {entry.article.path: entry.article.head_digest for entry in loaded.site.entries}
     memory.remember(resident.Last(out.resolve(), prior.base, identity,
                                   dict(loaded.sources.articles), heads, staged.paths,
-                                  staged.keys, loaded.warnings, identity),
+                                  loaded.warnings, identity),
                     resident.Model(loaded.site, lists))
     return staged
 

@@ -61,9 +61,8 @@ class Last:
     heads: dict[str, str]
     """The front-matter digest (`Article.head_digest`) of each article in the site."""
     paths: list[str]
-    """Every file it published, in order."""
-    keys: dict[str, str]
-    """The page keys of the files that have one."""
+    """Every file it published, in order; their page keys are in the cache's record of
+    `out` (`cache.published_pages`), which is this build's while the marker is."""
     warnings: list[Problem]
     """What it warned of: all from front matter and YAML, so a body edit keeps them."""
     model: str
@@ -234,21 +233,21 @@ def edited_bodies(last: Last, articles: Sequence[tuple[str, str]],
 
 
 def outputs(last: Last, model: Model, texts: Sequence[tuple[str, Article]],
-            shared: render.Globals) -> Iterator[render.Output]:
-    """Every file `last` published: kept, but the pages of the articles in `texts`,
-    rendered from `model` with their new bodies."""
+            keys: Mapping[str, str], shared: render.Globals) -> Iterator[render.Output]:
+    """Every file `last` published (whose page `keys` it recorded): kept, but the pages of
+    the articles in `texts`, rendered from `model` with their new bodies."""
     entries = model.entries()
     pages = {}
     for path, text in texts:
         page = render.article_page(model.site, entries[path], model.related, text)
         pages[safe_relative(page.route.output)] = page
-    keys = pagekeys.Keys(last.base)
+    keys_of = pagekeys.Keys(last.base)
     for path in last.paths:
         edited = pages.get(path)
         if edited is None:
-            yield render.Output(path, None, last.keys.get(path))
+            yield render.Output(path, None, keys.get(path))
             continue
         context = edited.context()
-        key = keys.page(edited.template, edited.route.output, context)
-        data = None if key == last.keys.get(path) else shared.render(edited, context)
+        key = keys_of.page(edited.template, edited.route.output, context)
+        data = None if key == keys.get(path) else shared.render(edited, context)
         yield render.Output(path, data, key)
