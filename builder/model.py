@@ -43,9 +43,11 @@ class Body:
     article: Article
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Entry(Cached):
-    """An article placed in the site, its names resolved to registry terms."""
+    """An article placed in the site, its names resolved to registry terms. Known by its
+    identity: an edit that keeps the article's placement gives the entry its new version
+    (`keeps_placement`), and every listing holding the entry shows it."""
 
     article: Article
     route: Route
@@ -353,6 +355,25 @@ def _ledgers(entries: Sequence[Entry], subjects: dict[str, Subject], people: Reg
                    found, key=lambda r: (r.claim.as_of, r.claimant, r.entry.sort_key()))))
                for slug, found in rows.items() if slug in subjects]
     return tuple(sorted(ledgers, key=lambda ledger: ledger.subject.label.casefold()))
+
+
+def placement(entry: Entry) -> tuple[object, ...]:
+    """What decides where the site lists an entry and what it makes of it: its pages,
+    their order, the archive's months, claim series, corrections, feeds' dates. Two
+    entries of one placement are listed on the same pages in the same places, which show
+    the rest of the article only through the entry: in their contexts, as a leaf of their
+    page keys (`pagekeys.Keys.covered`)."""
+    article = entry.article
+    return (entry.route, entry.outlet, entry.lang, entry.terms, article.published,
+            article.draft, article.source.name, article.claims, article.updates)
+
+
+def keeps_placement(site: Site, entry: Entry, article: Article) -> bool:
+    """Whether `article`, a new version of `entry`'s, would be placed as it is, with no
+    problem: then the entry may take it and the site stays as a build would make it."""
+    problems: list[Problem] = []
+    placed = _place(article, site.registries, site.subjects, site.settings, site.urls, problems)
+    return not problems and placement(placed) == placement(entry)
 
 
 def _place(article: Article, registries: dict[str, Registry], subjects: dict[str, Subject],

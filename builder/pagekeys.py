@@ -9,6 +9,10 @@ An article enters a key as its path and the digest of its front matter, never as
 content: hashing ten related articles in full on every page would cost more than
 rendering. Its body enters only the key of a page whose context holds it (`model.Body`),
 by the digest of the file's text: editing a body changes no listing's key.
+
+A key also tells which articles it covers (`Keys.covered`): an edit that leaves every
+article where it was in the site (`model.placement`) changes the keys of those pages
+alone, the only ones that show an article's front matter.
 """
 
 from __future__ import annotations
@@ -34,22 +38,34 @@ class Keys:
     A model value (a year of the archive, an outlet) is shown on many pages: a month's
     page lists the months of its year. Each dataclass is encoded once per `Keys`, and its
     digest stands for it on every later page; the memo holds the value itself, so no
-    other object can take its id while the memo lives.
+    other object can take its id while the memo lives, and the entries it covers.
     """
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self._known: dict[int, tuple[object, str]] = {}
+        self._known: dict[int, tuple[object, str, tuple[Entry, ...]]] = {}
+        self._covered: list[Entry] = []
+        self._leaves = {**_LEAVES, Entry: self._entry}
 
     def page(self, template: str, output: str, context: Mapping[str, Any]) -> str:
+        self._covered = []
         parts = [self.base, template, output]
         self._encode(dict(context), parts)
         return _digest(parts)
 
+    def covered(self) -> list[Entry]:
+        """The entries the last key covered, each once or more: the articles that page
+        shows (`model.Entry` is a leaf of every context that shows one)."""
+        return self._covered
+
+    def _entry(self, entry: Entry) -> str:
+        self._covered.append(entry)
+        return _entry(entry)
+
     def _encode(self, value: Any, parts: list[str]) -> None:
         """Appends an unambiguous text for `value` (length-prefixed strings, bracketed
         collections); a type it does not know is refused, never guessed at."""
-        leaf = _LEAVES.get(type(value))
+        leaf = self._leaves.get(type(value))
         if leaf is not None:
             parts.append(leaf(value))
         elif isinstance(value, (tuple, list)):
@@ -69,8 +85,9 @@ class Keys:
     def _each(self, values: Iterable[Any], parts: list[str]) -> None:
         """`_encode` of each value; a leaf (most are: a listing's articles, a context's
         names) without a call, which would double the cost of the 10k archive's keys."""
+        leaves = self._leaves
         for value in values:
-            leaf = _LEAVES.get(type(value))
+            leaf = leaves.get(type(value))
             if leaf is not None:
                 parts.append(leaf(value))
             else:
@@ -79,14 +96,17 @@ class Keys:
     def _dataclass(self, value: Any) -> str:
         known = self._known.get(id(value))
         if known is not None:
+            self._covered += known[2]
             return known[1]
         kind: type = type(value)
         fields = [f"D{kind.__qualname__}"]
+        start = len(self._covered)
         for name in _field_names(kind):
             self._encode(getattr(value, name), fields)
         text = f"D{_digest(fields)}"
         if kind.__dataclass_params__.frozen:  # type: ignore[attr-defined]
-            self._known[id(value)] = (value, text)  # a value that can change is not kept
+            covered = tuple(self._covered[start:])  # a value that can change is not kept
+            self._known[id(value)] = (value, text, covered)
         return text
 
 

@@ -9,6 +9,7 @@ import dataclasses
 import functools
 import os
 import time
+from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -319,7 +320,7 @@ def build(site_dir: Path, out: Path | None = None, drafts: bool = False,
             return BuildResult(out, last.files, 0, last.articles, [])
         cache.remember_published(site_dir, out, None)
         memory = memory or resident.Memory()
-        result = None if problems else _publish_bodies(asked, sources, memory)
+        result = None if problems else _publish_edits(asked, sources, memory)
         if result is None:
             result = _build_all(asked, sources, problems, memory)
         if not result.warnings and not result.unindexed:
@@ -367,10 +368,11 @@ def _build_all(asked: _Request, sources: Sources, problems: list[Problem],
                        loaded.warnings, staged.unindexed)
 
 
-def _publish_bodies(asked: _Request, sources: Sources,
-                    memory: resident.Memory) -> BuildResult | None:
-    """Publishes an edit to article bodies alone from the model the last build left in
-    `memory` (`resident`); None when the edit needs the full build."""
+def _publish_edits(asked: _Request, sources: Sources,
+                   memory: resident.Memory) -> BuildResult | None:
+    """Publishes an edit to articles that keeps each where it was in the site from the
+    model the last build left in `memory` (`resident`); None when the edit needs the full
+    build."""
     last, site_dir, out = memory.recall(), asked.site_dir, asked.out
     marker = out / publish.MARKER
     if (last is None or last.out != out.resolve()
@@ -380,26 +382,47 @@ def _publish_bodies(asked: _Request, sources: Sources,
     pages = cache.published_pages(site_dir, out, marker)
     if not pages.keys:  # the build's own record of `out` is gone (a cache deleted since)
         return None
-    texts = resident.edited_bodies(last, sources.articles, functools.partial(_parse, site_dir))
-    model = None if texts is None else memory.recall_model()
-    if texts is None or model is None:
+    edited = resident.edited(last, sources.articles, functools.partial(_parse, site_dir))
+    if edited is None or (asked.strict and edited.warnings):
         return None
+    model = memory.recall_model()
+    revised = None if model is None else model.revise(edited.articles)
+    if model is None or revised is None:
+        return None
+    try:
+        staged = _publish_revised(asked, sources, last, model, revised, pages)
+    except BaseException:
+        memory.forget()  # the model describes the edit, which is not published
+        raise
+    if staged is None:
+        memory.forget()  # a file is gone from the published site: the full build renders it
+        return None
+    memory.remember(dataclasses.replace(
+        last, marker=cache.marker_identity(marker), digests=dict(sources.articles),
+        heads={**last.heads, **{a.path: a.head_digest for a in edited.articles}},
+        paths=staged.paths, warnings=edited.warnings,
+        revised={**last.revised, **{a.path: a for a in edited.articles}}))
+    return BuildResult(out, staged.files, staged.written, len(model.site.entries),
+                       edited.warnings, staged.unindexed)
+
+
+def _publish_revised(asked: _Request, sources: Sources, last: resident.Last,
+                     model: resident.Model, revised: list[Entry],
+                     pages: cache.Pages) -> publish.Staged | None:
+    """Stages the pages `revised` may change, keeps the rest, indexes and swaps; None if
+    a kept file is gone."""
+    site_dir, out = asked.site_dir, asked.out
     cache.remember_stamps(site_dir, sources.stamps)
     env = render.environment(sources.templates, asked.live_reload, model.site.urls.base_path,
                              cache.compiled_templates(site_dir))
-    outputs = resident.outputs(last, model, texts, pages.keys, render.Globals(model.site, env))
+    outputs = resident.outputs(last, model, revised, pages.keys, render.Globals(model.site, env))
     try:
         staged = _stage_index_swap(outputs, out, model.site, asked.search, asked.progress,
                                    pages.spare)
     except publish.KeptFileMissing:
-        memory.forget()  # a file is gone from the published site: the full build renders it
         return None
-    cache.remember_page_keys(site_dir, out, marker, staged.keys, staged.paths)
-    memory.remember(dataclasses.replace(
-        last, marker=cache.marker_identity(marker), digests=dict(sources.articles),
-        paths=staged.paths))
-    return BuildResult(out, staged.files, staged.written, len(model.site.entries),
-                       last.warnings, staged.unindexed)
+    cache.remember_page_keys(site_dir, out, out / publish.MARKER, staged.keys, staged.paths)
+    return staged
 
 
 def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str,
@@ -414,14 +437,15 @@ def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str,
     pages = cache.published_pages(site_dir, out, marker)
     prior = Prior(cache.fingerprint(_shared_parts(loaded.sources), options), pages.keys,
                   lists, cache.compiled_templates(site_dir), pages.spare)
+    covers: dict[str, array[int]] = {}
     try:
         staged: publish.Staged | None = _publish(loaded, out, index, live_reload, progress,
-                                                 prior)
+                                                 prior, covers)
     except publish.KeptFileMissing:
         staged = None  # a page kept by its key is gone: render every page, below
     if staged is None:
         staged = _publish(loaded, out, index, live_reload, progress,
-                          dataclasses.replace(prior, page_keys={}, spare=None))
+                          dataclasses.replace(prior, page_keys={}, spare=None), covers)
     cache.remember_page_keys(site_dir, out, marker, staged.keys, staged.paths)
     cache.remember_related(site_dir, memo)
     identity = cache.marker_identity(marker)
@@ -429,7 +453,7 @@ def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str,
     memory.remember(resident.Last(out.resolve(), prior.base, identity,
                                   dict(loaded.sources.articles), heads, staged.paths,
                                   loaded.warnings, identity),
-                    resident.Model(loaded.site, lists))
+                    resident.Model(loaded.site, lists, covers))
     return staged
 
 
@@ -450,13 +474,14 @@ class Prior:
 
 
 def _publish(loaded: Loaded, out: Path, index: search.Plan | None, live_reload: str | None,
-             progress: Progress, prior: Prior) -> publish.Staged:
+             progress: Progress, prior: Prior, covers: dict[str, array[int]]) -> publish.Staged:
     """Renders into staging, indexes there (unless `index` is None), and swaps; on any
-    failure the old site stays."""
+    failure the old site stays. Records what each file's key covers in `covers`."""
     site = loaded.site
     assets = (render.Output(path, data) for path, data in sorted(loaded.sources.assets.items()))
-    outputs = render.render_site(site, loaded.sources.templates, live_reload, prior.base,
-                                 prior.page_keys, prior.related, prior.compiled)
+    outputs = _recording(render.render_site(
+        site, loaded.sources.templates, live_reload, prior.base, prior.page_keys,
+        prior.related, prior.compiled), covers)
     if progress.enabled:
         outputs = progress.track(outputs, "rendering", render.count(site))
     return _stage_index_swap(_chain(outputs, assets), out, site, index, progress, prior.spare)
@@ -501,6 +526,14 @@ def _shared_parts(sources: Sources) -> Iterator[tuple[str, str | bytes]]:
     yield from sorted(sources.templates.items())
     yield from sorted(sources.assets.items())
     yield "about", sources.about or ""
+
+
+def _recording(outputs: Iterator[render.Output], covers: dict[str, array[int]],
+               ) -> Iterator[render.Output]:
+    for output in outputs:
+        if output.covers is not None:
+            covers[output.path] = output.covers
+        yield output
 
 
 def _chain(*streams: Iterator[render.Output]) -> Iterator[render.Output]:

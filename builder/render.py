@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zlib
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,9 @@ class Output:
     """None when the published file is current (its page key is unchanged): it is kept."""
     key: str | None = None
     """The page's key (`pagekeys`); None for a file that has none (assets, robots.txt)."""
+    covers: array[int] | None = None
+    """The entries its key covers, by rank in `Site.entries` (`pagekeys.Keys.covered`):
+    an edit to their front matter may change this page, an edit to another's cannot."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,30 +170,45 @@ def render_site(site: Site, templates: Mapping[str, str], live_reload: str | Non
                        functools.partial(dict, routes=sitemap)))
     keys_of = pagekeys.Keys(base)
     if published:
-        yield from _changed_pages(listed, shared, keys_of, published)
+        yield from _changed_pages(site, listed, shared, keys_of, published)
     else:
-        yield from _every_page(listed, shared, keys_of)
+        yield from _every_page(site, listed, shared, keys_of)
     robots = f"User-agent: *\nAllow: /\nSitemap: {site.urls.file('sitemap.xml').url}\n"
     yield Output(site.urls.file("robots.txt").output, robots.encode())
-    articles = site.urls.file("data/articles.json").output
-    key = keys_of.page("export.articles_json", articles, {"entries": site.entries})
-    data = None if (published or {}).get(articles) == key else export.articles_json(site)
-    yield Output(articles, data, key)
-    yield Output(site.urls.file("data/claims.csv").output, export.claims_csv(site))
+    yield from exports(site, keys_of, published or {})
 
 
-def _changed_pages(listed: list[Page], shared: Globals, keys_of: pagekeys.Keys,
+def exports(site: Site, keys_of: pagekeys.Keys, published: Mapping[str, str],
+            ) -> Iterator[Output]:
+    """The data files (`export`), keyed as pages are: each made unless its key is the one
+    in `published`."""
+    made = (("data/articles.json", {"entries": site.entries}, export.articles_json),
+            ("data/claims.csv", {"ledgers": site.ledgers}, export.claims_csv))
+    for name, context, make in made:
+        path = site.urls.file(name).output
+        key = keys_of.page(f"export:{name}", path, context)
+        data = None if published.get(path) == key else make(site)
+        yield Output(path, data, key, covered(site, keys_of))
+
+
+def covered(site: Site, keys_of: pagekeys.Keys) -> array[int]:
+    """The ranks of the entries the last key of `keys_of` covered (`Output.covers`)."""
+    return array("i", set(map(site.order.__getitem__, keys_of.covered())))
+
+
+def _changed_pages(site: Site, listed: list[Page], shared: Globals, keys_of: pagekeys.Keys,
                    published: Mapping[str, str]) -> Iterator[Output]:
     """All keys are made first (on every core), as few pages are usually left to render:
     the worker processes then get only those."""
 
-    def page_key(index: int) -> str:
+    def page_key(index: int) -> tuple[str, array[int]]:
         page = listed[index]
-        return keys_of.page(page.template, page.route.output, page.context())
+        key = keys_of.page(page.template, page.route.output, page.context())
+        return key, covered(site, keys_of)
 
     keys = list(parallel.ordered_map(page_key, list(range(len(listed))), chunk=512))
     stale = [index for index, page in enumerate(listed)
-             if published.get(page.route.output) != keys[index]]
+             if published.get(page.route.output) != keys[index][0]]
 
     def render_one(index: int) -> bytes:
         return shared.render(listed[index])
@@ -198,23 +217,23 @@ def _changed_pages(listed: list[Page], shared: Globals, keys_of: pagekeys.Keys,
     to_render = set(stale)
     for index, page in enumerate(listed):
         data = next(rendered) if index in to_render else None
-        yield Output(page.route.output, data, keys[index])
+        yield Output(page.route.output, data, *keys[index])
 
 
-def _every_page(listed: list[Page], shared: Globals, keys_of: pagekeys.Keys,
+def _every_page(site: Site, listed: list[Page], shared: Globals, keys_of: pagekeys.Keys,
                 ) -> Iterator[Output]:
     """With nothing published, each page's key and text come from one context, made
     once: the first pages are written, and their search part indexed, a key pass sooner."""
 
-    def keyed_page(index: int) -> tuple[str, bytes]:
+    def keyed_page(index: int) -> tuple[str, bytes, array[int]]:
         page = listed[index]
         context = page.context()
         key = keys_of.page(page.template, page.route.output, context)
-        return key, shared.render(page, context)
+        return key, shared.render(page, context), covered(site, keys_of)
 
     done = parallel.ordered_map(keyed_page, list(range(len(listed))))
-    for page, (key, data) in zip(listed, done, strict=True):
-        yield Output(page.route.output, data, key)
+    for page, (key, data, covers) in zip(listed, done, strict=True):
+        yield Output(page.route.output, data, key, covers)
 
 
 def count(site: Site) -> int:

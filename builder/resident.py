@@ -1,12 +1,15 @@
-"""What a build keeps of the last one it published, so that an edit to article bodies
-costs a page per article, not a build of the archive.
+"""What a build keeps of the last one it published, so that an edit to articles costs the
+pages that show them, not a build of the archive.
 
-Page keys know an article by its front matter (`pagekeys`). When every source but the
-articles is as the last build read it, no article file was added or removed, and each
-edited article kept its front matter, then no page key but the edited articles' own pages'
-can have changed: the last build's model still describes the site. Those pages are
-rendered from it with their new bodies, and every other file is kept. Any other edit
-takes the full build.
+When every source but the articles is as the last build read it, no article file was
+added or removed, and each edited article kept its place in the site (`model.placement`:
+its address, date, names, source, claims and corrections), then the last build's model
+still describes the site once its entries take the new versions (`Model.revise`). Page
+keys cover the articles their pages show (`pagekeys`), so the only keys that can have
+changed are those that covered an edited article: the last build recorded which
+(`Model.covers`). Those pages are rendered from the revised model, unless their key is
+unchanged (a body edit changes only its article's page), and every other file is kept.
+Any other edit takes the full build.
 
 `warchive serve` holds the last build in memory. `warchive build` keeps it in the cache
 (`Memory.kept_in`): the next run reads a small record of it (`Last`), and reads the model
@@ -20,15 +23,15 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache, pagekeys, render
 from .articles import Article
-from .model import Entry, Site
+from .model import Entry, Site, keeps_placement
 from .problems import Problem
-from .publish import safe_relative
 
 _LAST = "last.pickle"
 _MODEL = "model.pickle"
@@ -40,9 +43,28 @@ class Model:
 
     site: Site
     related: Mapping[Entry, Sequence[Entry]]
+    covers: Mapping[str, array[int]]
+    """Each file's path, and the entries its key covers (`render.Output.covers`)."""
 
     def entries(self) -> dict[str, Entry]:
         return {entry.article.path: entry for entry in self.site.entries}
+
+    def revise(self, articles: Sequence[Article]) -> list[Entry] | None:
+        """The entries of `articles`, new versions of the site's, which they now show; None,
+        changing nothing, unless each keeps its placement (`model.keeps_placement`)."""
+        entries = self.entries()
+        revised = [entries[article.path] for article in articles]
+        if not all(keeps_placement(self.site, entry, article)
+                   for entry, article in zip(revised, articles, strict=True)):
+            return None
+        for entry, article in zip(revised, articles, strict=True):
+            entry.article = article
+        return revised
+
+    def stale(self, revised: Sequence[Entry]) -> set[str]:
+        """The files whose keys cover a `revised` entry: those its revision may change."""
+        ranks = {self.site.order[entry] for entry in revised}
+        return {path for path, covers in self.covers.items() if not ranks.isdisjoint(covers)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +86,13 @@ class Last:
     """Every file it published, in order; their page keys are in the cache's record of
     `out` (`cache.published_pages`), which is this build's while the marker is."""
     warnings: list[Problem]
-    """What it warned of: all from front matter and YAML, so a body edit keeps them."""
+    """What it warned of: all from front matter and YAML, each in the file it is about."""
     model: str
     """Which `Model` it was rendered from: the marker identity of the full build that
-    made the model (body edits publish from the same model)."""
+    made the model (later edits publish from the same model, revised)."""
+    revised: dict[str, Article] = field(default_factory=dict)
+    """Each article edited since the model was made, as it is now: the model read from
+    the cache takes them (`Model.revise`) before it describes this build."""
 
 
 @dataclass(slots=True)
@@ -101,9 +126,12 @@ class Memory:
         still being written (a full build just ended) is waited for: at 100k articles
         writing it takes seconds, a full build twenty."""
         if self.last is not None and self.model is None and self.folder is not None:
-            self.model = _read_model(self.folder, self.last.model)
-            if self.model is None and _writer_done(self.folder, self.last.model):
-                self.model = _read_model(self.folder, self.last.model)
+            model = _read_model(self.folder, self.last.model)
+            if model is None and _writer_done(self.folder, self.last.model):
+                model = _read_model(self.folder, self.last.model)
+            revised = list(self.last.revised.values())
+            if model is not None and (not revised or model.revise(revised) is not None):
+                self.model = model
         return self.model
 
     def remember(self, last: Last, model: Model | None = None) -> None:
@@ -207,47 +235,55 @@ def _detach(keep: int) -> None:
 Parse = Callable[[str], tuple[Article | None, list[Problem]]]
 
 
-def edited_bodies(last: Last, articles: Sequence[tuple[str, str]],
-                  parse: Parse) -> list[tuple[str, Article]] | None:
-    """The paths of the articles edited since `last`, each with its new parse; None
-    unless each kept its front matter and no file was added or removed."""
+@dataclass(frozen=True, slots=True)
+class Edited:
+    """The articles edited since the last build, parsed anew."""
+
+    articles: list[Article]
+    warnings: list[Problem]
+    """The build's warnings: the last build's about other files, and these articles'."""
+
+
+def edited(last: Last, articles: Sequence[tuple[str, str]], parse: Parse) -> Edited | None:
+    """The articles (path, text digest) edited since `last`; None unless the same files
+    are there, and each edited one is in the site and parses without a problem."""
     if len(articles) != len(last.digests):
         return None
-    edited = []
+    changed = []
     for path, text_digest in articles:
         known = last.digests.get(path)
         if known is None:
             return None
         if known != text_digest:
-            edited.append((path, text_digest))
-    texts = []
-    for path, text_digest in edited:
-        head = last.heads.get(path)  # None: a draft left out of the site
-        text, _ = parse(path)  # its warnings are the last build's: they are in its front matter
-        if head is None or text is None or text.digest != text_digest:  # saved again since
-            return None
-        if text.head_digest != head:
-            return None
-        texts.append((path, text))
-    return texts
+            changed.append((path, text_digest))
+    found, warnings = [], [w for w in last.warnings if w.path not in dict(changed)]
+    for path, text_digest in changed:
+        article, problems = parse(path)
+        if path not in last.heads or article is None or article.digest != text_digest:
+            return None  # a draft left out of the site, a problem, or saved again since
+        found.append(article)
+        warnings += problems
+    return Edited(found, sorted(warnings))
 
 
-def outputs(last: Last, model: Model, texts: Sequence[tuple[str, Article]],
-            keys: Mapping[str, str], shared: render.Globals) -> Iterator[render.Output]:
-    """Every file `last` published (whose page `keys` it recorded): kept, but the pages of
-    the articles in `texts`, rendered from `model` with their new bodies."""
-    entries = model.entries()
-    pages = {}
-    for path, text in texts:
-        page = render.article_page(model.site, entries[path], model.related, text)
-        pages[safe_relative(page.route.output)] = page
+def outputs(last: Last, model: Model, revised: Sequence[Entry], keys: Mapping[str, str],
+            shared: render.Globals) -> Iterator[render.Output]:
+    """Every file `last` published (whose page `keys` it recorded): kept, but those whose
+    keys cover a `revised` entry (`Model.stale`), rendered from `model` if their key
+    changed."""
+    stale = model.stale(revised)
+    site = model.site
     keys_of = pagekeys.Keys(last.base)
+    made = {output.path: output for output in render.exports(site, keys_of, keys)
+            if output.path in stale}
+    pages = {page.route.output: page for page in render.pages(site, model.related)
+             if page.route.output in stale}
     for path in last.paths:
-        edited = pages.get(path)
-        if edited is None:
-            yield render.Output(path, None, keys.get(path))
-            continue
-        context = edited.context()
-        key = keys_of.page(edited.template, edited.route.output, context)
-        data = None if key == keys.get(path) else shared.render(edited, context)
-        yield render.Output(path, data, key)
+        page = pages.get(path)
+        if page is not None:
+            context = page.context()
+            key = keys_of.page(page.template, path, context)
+            data = None if key == keys.get(path) else shared.render(page, context)
+            yield render.Output(path, data, key)
+        else:
+            yield made.get(path) or render.Output(path, None, keys.get(path))

@@ -1,5 +1,6 @@
-"""A process that keeps its last build (`warchive serve`) publishes a body edit from the
-model it holds, and the site equals a cold build's; any other edit takes the full build."""
+"""A process that keeps its last build (`warchive serve`, or `warchive build` through the
+cache) publishes an edit that keeps each article where it was in the site from the model
+it holds, and the site equals a cold build's; any other edit takes the full build."""
 
 from __future__ import annotations
 
@@ -15,10 +16,44 @@ import pytest
 from builder import cache, pipeline, publish, resident
 
 from .test_golden import output_files
-from .test_incremental import ARTICLES, EDITS, SUDZHA, _site
+from .test_incremental import ARTICLES, DRONES, EDITS, SUDZHA, _replace, _site
 
 WARNED = f"{ARTICLES}/2025/03/draft-peace-talks.md"
 PAGE = "articles/syrskyi-says-sudzha-taken/index.html"
+LOSSES = f"{ARTICLES}/2025/02/losses-claim-update.md"
+TROOPS = f"{ARTICLES}/2024/11/north-korean-troops-in-kursk.md"
+
+REVISIONS = {
+    "title of a neighbour and related article": EDITS["title of a neighbour and related article"],
+    "summary": EDITS["summary"],
+    "title of an article with a claim": _replace(LOSSES, "title: Kyiv puts", "title: Kyiv sets"),
+    "source link, author and snapshot": _replace(
+        SUDZHA, "  url: https://news.example.com/2024/08/15/sudzha",
+        "  url: https://news.example.com/sudzha\n  author: A. Writer\n"
+        "  archived_url: https://web.archive.org/web/20240816000000/https://news.example.com/x"),
+    "content warning added": _replace(DRONES, "summary: ",
+                                      "content_warning: Images of wounded.\nsummary: "),
+    "curator's note": _replace(TROOPS, "twice, once rounded", "twice, rounded once"),
+}
+"""Edits that keep each article where it was in the site (`model.placement`)."""
+
+PLACEMENTS = {
+    **{name: edit for name, edit in EDITS.items()
+       if name != "body" and name not in REVISIONS},
+    "an update added": _replace(SUDZHA, "topics: [Kursk offensive]",
+                                "topics: [Kursk offensive]\nupdates:\n  - date: 2024-08-20\n"
+                                "    note: Added the town's population."),
+    "a claimed figure": _replace(LOSSES, "value: 847860", "value: 847870"),
+    "source outlet": _replace(SUDZHA, "  name: Example Wire", "  name: Other Wire"),
+    "slug": _replace(SUDZHA, "topics: [Kursk offensive]",
+                     "topics: [Kursk offensive]\nslug: sudzha-taken"),
+    "made a draft": _replace(SUDZHA, "topics: [Kursk offensive]",
+                             "topics: [Kursk offensive]\ndraft: true"),
+    "a person removed": _replace(SUDZHA, "people: [Олександр Сирський, Zelenskyy]",
+                                 "people: [Олександр Сирський]"),
+    "a claim's line moved": _replace(TROOPS, "curator_note: >-", "curator_note: >-\n  Revised."),
+}
+"""Edits that move an article in the site, or add or remove one: a full build."""
 
 
 def _cold(site: Path, dest: Path, monkeypatch: pytest.MonkeyPatch,
@@ -70,15 +105,31 @@ def test_body_edits_are_published_from_the_kept_model(
     assert after == _cold(site, tmp_path / "cold", monkeypatch)
 
 
-@pytest.mark.parametrize("edit", [name for name in EDITS if name != "body"])
-def test_any_other_edit_takes_the_full_build(edit: str, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch,
-                                             loads: list[int]) -> None:
+@pytest.mark.parametrize("edit", REVISIONS)
+def test_an_edit_keeping_each_article_in_place_is_published_from_the_model(
+        edit: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loads: list[int]) -> None:
+    site, memory = _site(tmp_path), resident.Memory()
+    pipeline.build(site, index=False, memory=memory)
+    before = output_files(site / "public")
+    REVISIONS[edit](site)
+    assert pipeline.build(site, index=False, memory=memory).written > 0
+    EDITS["body"](site)
+    pipeline.build(site, index=False, memory=memory)
+    assert len(loads) == 1
+    after = output_files(site / "public")
+    assert after == _cold(site, tmp_path / "cold", monkeypatch)
+    assert after != before
+
+
+@pytest.mark.parametrize("edit", PLACEMENTS)
+def test_an_edit_moving_an_article_takes_the_full_build(edit: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        loads: list[int]) -> None:
     site, memory = _site(tmp_path), resident.Memory()
     pipeline.build(site, index=False, memory=memory)
     EDITS["body"](site)
     pipeline.build(site, index=False, memory=memory)
-    EDITS[edit](site)
+    PLACEMENTS[edit](site)
     pipeline.build(site, index=False, memory=memory)
     assert len(loads) == 2
     assert output_files(site / "public") == _cold(site, tmp_path / "cold", monkeypatch)
@@ -168,13 +219,30 @@ def test_the_command_publishes_body_edits_from_the_model_kept_in_the_cache(
     assert output_files(out) == _cold(site, tmp_path / "cold", monkeypatch)
 
 
-@pytest.mark.parametrize("edit", ["summary", "article added", "template"])
+def test_the_command_publishes_revisions_from_the_model_kept_in_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loads: list[int]) -> None:
+    """Each process reads the model as the full build left it, and the revisions made
+    since (`Last.revised`): the second title edit is seen against the first."""
+    site = _site(tmp_path)
+    pipeline.build(site, index=False, memory=_kept(site))
+    retitle = [REVISIONS["title of a neighbour and related article"],
+               _replace(SUDZHA, "title: Army chief says", "title: Army chief Syrskyi says")]
+    for edit in (retitle[0], EDITS["body"], REVISIONS["summary"], retitle[1]):
+        edit(site)
+        assert pipeline.build(site, index=False, memory=_kept(site)).written > 0
+    assert len(loads) == 1
+    assert output_files(site / "public") == _cold(site, tmp_path / "cold", monkeypatch)
+
+
+@pytest.mark.parametrize("edit", ["a claimed figure", "article added", "template"])
 def test_the_kept_model_serves_no_other_edit(edit: str, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch,
                                              loads: list[int]) -> None:
     site = _site(tmp_path)
     pipeline.build(site, index=False, memory=_kept(site))
-    EDITS[edit](site)
+    REVISIONS["summary"](site)
+    pipeline.build(site, index=False, memory=_kept(site))
+    PLACEMENTS[edit](site)
     pipeline.build(site, index=False, memory=_kept(site))
     assert len(loads) == 2
     EDITS["body"](site)  # from the model the full build kept
