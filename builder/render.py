@@ -272,7 +272,7 @@ def _archive_pages(site: Site) -> Iterator[Page]:
     for year in site.archive:
         yield Page(year.route, "year.html", functools.partial(dict, year=year))
         for month in year.months:
-            yield Page(month.route, "month.html", functools.partial(dict, year=year, month=month))
+            yield Page(month.route, "month.html", functools.partial(dict, month=month))
 
 
 def _provenance_pages(site: Site) -> Iterator[Page]:
