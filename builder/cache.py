@@ -257,6 +257,9 @@ class Spare:
     path is this site while its marker is that file."""
     paths: frozenset[str]
     """Every file it holds."""
+    fresh: frozenset[str] | None = None
+    """The published site's files that are not the spare's (hard links to them): those
+    the build that published it wrote anew (`publish.Staged.fresh`). None if unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +285,8 @@ def published_pages(site_dir: Path, out: Path, marker: Path) -> Pages:
     try:
         old = record["spare"]
         paths = (set(keys) - set(old["lacks"])) | set(old["gone"]) | set(old["unkeyed"])
-        spare = Spare(str(old["marker"]), frozenset(map(str, paths)))
+        fresh = frozenset(record["fresh"]) if current else None
+        spare = Spare(str(old["marker"]), frozenset(map(str, paths)), fresh)
     except (KeyError, TypeError, ValueError):
         spare = None
     return Pages(keys if current else {}, spare)
@@ -296,11 +300,11 @@ def _page_record(records: dict[str, Any], out: Path) -> dict[str, Any] | None:
 
 
 def remember_page_keys(site_dir: Path, out: Path, marker: Path, keys: dict[str, str],
-                       paths: list[str]) -> None:
-    """Records the keys of the pages now published in `out`, and its other files' paths;
-    the record it replaces becomes the spare's (`published_pages`)."""
+                       paths: list[str], fresh: list[str]) -> None:
+    """Records the keys of the pages now published in `out`, its other files' paths, and
+    those it wrote anew; the record it replaces becomes the spare's (`published_pages`)."""
     identity = marker_identity(marker)
-    record: dict[str, Any] = {"marker": identity, "keys": keys,
+    record: dict[str, Any] = {"marker": identity, "keys": keys, "fresh": fresh,
                               "unkeyed": [path for path in paths if path not in keys]}
     file = site_dir / CACHE_DIR / _PAGE_KEYS
     records = _records(file)

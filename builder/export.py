@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from typing import Any
 
 from .model import Entry, Site
@@ -19,10 +20,36 @@ CLAIM_COLUMNS = ("subject", "subject_label", "unit", "value", "wording", "claime
                  "article_date", "source")
 
 
-def articles_json(site: Site) -> bytes:
-    document = {"schema": ARTICLES_SCHEMA, "site": site.urls.home().url,
-                "articles": [_article(entry) for entry in site.entries]}
-    return (escaped_json(document) + "\n").encode()
+_ARTICLES_OPEN = '{"articles":[\n'
+_BETWEEN = ",\n"
+"""Each article is a line of its own (JSON text holds no raw line break), so that a file
+made before an edit gives every other article's line as it is (`articles_json`)."""
+
+
+def articles_json(site: Site, earlier: bytes | None = None,
+                  revised: Collection[Entry] = ()) -> bytes:
+    """The document, its keys in order as `escaped_json` puts them. `earlier` is the file
+    made for the site before the `revised` entries took new versions of their articles,
+    which kept their places (`resident`): only their lines are made again, as an edit's
+    build would otherwise spend 0.13 s at 10k articles on the others'."""
+    lines = _lines(earlier, len(site.entries)) if earlier is not None else None
+    if lines is None:
+        lines = [escaped_json(_article(entry)) for entry in site.entries]
+    else:
+        for entry in revised:
+            lines[site.order[entry]] = escaped_json(_article(entry))
+    rest = escaped_json({"schema": ARTICLES_SCHEMA, "site": site.urls.home().url})
+    return f"{_ARTICLES_OPEN}{_BETWEEN.join(lines)}\n],{rest[1:]}\n".encode()
+
+
+def _lines(earlier: bytes, count: int) -> list[str] | None:
+    """The article lines of a file `articles_json` made, if it has `count` of them."""
+    text = earlier.decode("utf-8", errors="replace")
+    if not text.startswith(_ARTICLES_OPEN):
+        return None
+    body = text[len(_ARTICLES_OPEN) : text.rfind("\n],")]
+    lines = body.split(_BETWEEN) if body else []
+    return lines if len(lines) == count else None
 
 
 def _article(entry: Entry) -> dict[str, Any]:

@@ -415,14 +415,23 @@ def _publish_revised(asked: _Request, sources: Sources, last: resident.Last,
     cache.remember_stamps(site_dir, sources.stamps)
     env = render.environment(sources.templates, asked.live_reload, model.site.urls.base_path,
                              cache.compiled_templates(site_dir))
-    outputs = resident.outputs(last, model, revised, pages.keys, render.Globals(model.site, env))
+    outputs = resident.outputs(last, model, revised, pages.keys, render.Globals(model.site, env),
+                               functools.partial(_published_file, out))
     try:
         staged = _stage_index_swap(outputs, out, model.site, asked.search, asked.progress,
                                    pages.spare)
     except publish.KeptFileMissing:
         return None
-    cache.remember_page_keys(site_dir, out, out / publish.MARKER, staged.keys, staged.paths)
+    cache.remember_page_keys(site_dir, out, out / publish.MARKER, staged.keys, staged.paths,
+                             staged.fresh)
     return staged
+
+
+def _published_file(out: Path, path: str) -> bytes | None:
+    try:
+        return (out / publish.safe_relative(path)).read_bytes()
+    except OSError:
+        return None
 
 
 def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str,
@@ -446,7 +455,7 @@ def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str,
     if staged is None:
         staged = _publish(loaded, out, index, live_reload, progress,
                           dataclasses.replace(prior, page_keys={}, spare=None), covers)
-    cache.remember_page_keys(site_dir, out, marker, staged.keys, staged.paths)
+    cache.remember_page_keys(site_dir, out, marker, staged.keys, staged.paths, staged.fresh)
     cache.remember_related(site_dir, memo)
     identity = cache.marker_identity(marker)
     heads = {entry.article.path: entry.article.head_digest for entry in loaded.site.entries}

@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import zlib
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,15 +179,21 @@ def render_site(site: Site, templates: Mapping[str, str], live_reload: str | Non
 
 
 def exports(site: Site, keys_of: pagekeys.Keys, published: Mapping[str, str],
-            ) -> Iterator[Output]:
+            earlier: Callable[[str], bytes | None] | None = None,
+            revised: Collection[Entry] = ()) -> Iterator[Output]:
     """The data files (`export`), keyed as pages are: each made unless its key is the one
-    in `published`."""
-    made = (("data/articles.json", {"entries": site.entries}, export.articles_json),
-            ("data/claims.csv", {"ledgers": site.ledgers}, export.claims_csv))
+    in `published`. `earlier` reads a published file, for an edit whose `revised` entries
+    kept their places (`resident`): articles.json is made from the published one."""
+
+    def articles(path: str) -> bytes:
+        return export.articles_json(site, earlier(path) if earlier else None, revised)
+
+    made = (("data/articles.json", {"entries": site.entries}, articles),
+            ("data/claims.csv", {"ledgers": site.ledgers}, lambda _: export.claims_csv(site)))
     for name, context, make in made:
         path = site.urls.file(name).output
         key = keys_of.page(f"export:{name}", path, context)
-        data = None if published.get(path) == key else make(site)
+        data = None if published.get(path) == key else make(path)
         yield Output(path, data, key, covered(site, keys_of))
 
 

@@ -267,14 +267,16 @@ def edited(last: Last, articles: Sequence[tuple[str, str]], parse: Parse) -> Edi
 
 
 def outputs(last: Last, model: Model, revised: Sequence[Entry], keys: Mapping[str, str],
-            shared: render.Globals) -> Iterator[render.Output]:
+            shared: render.Globals, published: Callable[[str], bytes | None],
+            ) -> Iterator[render.Output]:
     """Every file `last` published (whose page `keys` it recorded): kept, but those whose
     keys cover a `revised` entry (`Model.stale`), rendered from `model` if their key
-    changed."""
+    changed. `published` reads a published file (the exports are made from theirs)."""
     stale = model.stale(revised)
     site = model.site
     keys_of = pagekeys.Keys(last.base)
-    made = {output.path: output for output in render.exports(site, keys_of, keys)
+    made = {output.path: output
+            for output in render.exports(site, keys_of, keys, published, revised)
             if output.path in stale}
     pages = {page.route.output: page for page in render.pages(site, model.related)
              if page.route.output in stale}

@@ -4,6 +4,7 @@ files it shares inodes with."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -159,12 +160,14 @@ def test_the_cache_keeps_the_replaced_site_as_a_difference(tmp_path: Path) -> No
     site, out = tmp_path / "site", tmp_path / "public"
     site.mkdir()
     first = publish_site(out, SITE_A)
-    cache.remember_page_keys(site, out, out / publish.MARKER, first.keys, first.paths)
+    cache.remember_page_keys(site, out, out / publish.MARKER, first.keys, first.paths,
+                             first.fresh)
     assert cache.published_pages(site, out, out / publish.MARKER).spare is None
     second = publish_site(out, {**SITE_B, "new/index.html": b"n"}, SITE_A)
-    cache.remember_page_keys(site, out, out / publish.MARKER, second.keys, second.paths)
+    cache.remember_page_keys(site, out, out / publish.MARKER, second.keys, second.paths,
+                             second.fresh)
     pages = cache.published_pages(site, out, out / publish.MARKER)
-    assert pages.spare == spare_of(first, out)
+    assert pages.spare == dataclasses.replace(spare_of(first, out), fresh=frozenset(second.fresh))
     assert pages.keys == second.keys
     records = cache.read_record(site / cache.CACHE_DIR / "pages.pickle")
     assert isinstance(records, dict)
@@ -193,11 +196,43 @@ def test_a_file_that_became_a_folder_keeps_the_folder(
 
 def test_a_page_deleted_by_hand_from_the_published_site_is_missed(
         two_builds: tuple[Path, cache.Spare]) -> None:
-    """Not taken from the spare: the pipeline then renders every page again."""
+    """Not taken from the spare, unknown to the record: the pipeline then renders every
+    page again."""
     out, spare = two_builds
     (out / "articles/x/index.html").unlink()
     with pytest.raises(publish.KeptFileMissing):
         publish.stage(outputs(SITE_B, SITE_B), out, spare=spare)
+
+
+def recorded_builds(tmp_path: Path) -> tuple[Path, cache.Spare]:
+    """As `two_builds`, with the record of what the second build wrote anew."""
+    out = tmp_path / "public"
+    first = publish_site(out, SITE_A)
+    second = publish_site(out, SITE_B, SITE_A)
+    assert second.fresh == ["index.html"]
+    return out, dataclasses.replace(spare_of(first, out), fresh=frozenset(second.fresh))
+
+
+def test_with_its_record_a_spare_is_brought_up_to_date_without_a_look_at_kept_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out, spare = recorded_builds(tmp_path)
+    looked: list[str] = []
+    monkeypatch.setattr(publish, "_same_file", lambda a, b: looked.append(str(a)))
+    staged = publish.stage(outputs(SITE_B, SITE_B), out, spare=spare)
+    assert looked == []
+    for path in SITE_B:  # home B, written anew, is linked from the published site
+        assert (staged.path / path).samefile(out / path)
+    publish.swap(staged.path, out)
+    assert tree(out) == SITE_B
+
+
+def test_with_its_record_a_page_deleted_by_hand_is_taken_from_the_spare(
+        tmp_path: Path) -> None:
+    """The spare's file is the one the last build published, its bytes unchanged."""
+    out, spare = recorded_builds(tmp_path)
+    (out / "articles/x/index.html").unlink()
+    publish_site(out, SITE_B, SITE_B, spare)
+    assert tree(out) == SITE_B
 
 
 def test_a_page_replaced_by_hand_in_the_published_site_is_kept_as_published(
