@@ -392,13 +392,13 @@ def _place(article: Article, registries: dict[str, Registry], subjects: dict[str
 def _resolve(article: Article, mentions: Sequence[Mention], registry: Registry,
              problems: list[Problem]) -> tuple[Term, ...]:
     found: dict[Term, None] = {}
-    for mention in mentions:
-        term = registry.find(mention.name)
+    for name, line in mentions:
+        term = registry.find(name)
         if term is None:
-            hint = registry.suggest(mention.name)
-            add = f"or add it to content/{registry.kind}.yaml as '- name: {mention.name}'"
-            problems.append(Problem(article.path, mention.line, f"unknown "
-                                    f"{SINGULAR[registry.kind]} {mention.name!r}",
+            hint = registry.suggest(name)
+            add = f"or add it to content/{registry.kind}.yaml as '- name: {name}'"
+            problems.append(Problem(article.path, line, f"unknown "
+                                    f"{SINGULAR[registry.kind]} {name!r}",
                                     f"{hint} {add}" if hint else add[3:]))
         else:
             found[term] = None

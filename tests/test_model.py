@@ -4,7 +4,7 @@ import datetime as dt
 import zlib
 
 from builder import frontmatter
-from builder.articles import Article, Mention, Source
+from builder.articles import Article, Source
 from builder.model import build_site
 from builder.registries import read_registry
 from builder.settings import Settings
@@ -23,7 +23,7 @@ def registries():  # type: ignore[no-untyped-def]
 
 def make(slug: str, day: str, people=(), places=(), topics=()):  # type: ignore[no-untyped-def]
     def mentions(names):  # type: ignore[no-untyped-def]
-        return tuple(Mention(n, 5) for n in names)
+        return tuple((n, 5) for n in names)
 
     return Article(path=f"content/articles/{slug}.md", digest=slug, head_digest=slug,
                    slug=slug, slug_line=1, title=slug,
