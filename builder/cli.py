@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gc
 import os
@@ -67,11 +68,21 @@ def _date(text: str) -> dt.date:
 
 def run() -> NoReturn:
     """The `warchive` program: `main`, in a process that ends with the command. What a
-    build made is left to the exit rather than collected (0.06 s of a 10k body edit); the
-    dev server, which runs on, collects."""
-    if sys.argv[1:2] != ["serve"]:
-        gc.disable()
-    sys.exit(main())
+    build made is left to the exit, neither collected (0.06 s of a 10k body edit) nor
+    freed object by object (0.06 s more, for its model): the process ends at once, its
+    output flushed. The dev server, which runs on, collects and ends as usual."""
+    if sys.argv[1:2] == ["serve"]:
+        sys.exit(main())
+    gc.disable()
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BrokenPipeError):  # the reader has gone: no error
+            stream.flush()
+    os._exit(status)
+
+
+_LEFT_TO_EXIT: list[object] = []
+"""What a command made and `run` leaves to the end of the process, unfreed."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,9 +128,10 @@ def _base_url(text: str) -> str:
 
 def _build(args: argparse.Namespace) -> int:
     progress = Progress(enabled=False if args.quiet else None)
+    memory = resident.Memory.kept_in(args.site_dir)
+    _LEFT_TO_EXIT.append(memory)
     result = pipeline.build(args.site_dir, args.out, args.drafts, args.base_url,
-                            progress=progress, strict=args.strict,
-                            memory=resident.Memory.kept_in(args.site_dir))
+                            progress=progress, strict=args.strict, memory=memory)
     _warn(result.warnings)
     print(f"built {result.articles} articles, {result.files} files ({result.written} changed) "
           f"into {result.out}\n"
