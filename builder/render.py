@@ -323,10 +323,15 @@ def _ledger_context(ledger: Ledger) -> dict[str, Any]:
 
 def _feed(site: Site, route: Route, page: Route, title: str,
           entries: tuple[Entry, ...]) -> Page:
+    return Page(route, "feed.xml", functools.partial(_feed_context, site, title, entries,
+                                                     page.url))
+
+
+def _feed_context(site: Site, title: str, entries: tuple[Entry, ...],
+                  page_url: str) -> dict[str, Any]:
     latest = entries[: site.settings.feed_articles]
     updated = max((e.last_changed for e in latest), default=None)
-    return Page(route, "feed.xml", functools.partial(dict, feed_title=title, entries=latest,
-                                                     updated=updated, page_url=page.url))
+    return {"feed_title": title, "entries": latest, "updated": updated, "page_url": page_url}
 
 
 def _term_pages(site: Site, term: Term) -> Iterator[Page]:
@@ -334,10 +339,10 @@ def _term_pages(site: Site, term: Term) -> Iterator[Page]:
     size = site.settings.per_page
     count = max(1, -(-len(entries) // size))
     shared = functools.cache(lambda: _term_shared(site, term))
-    for number in range(1, count + 1):
-        pager = Pager(number, count, site.term_route(term, number),
-                      site.term_route(term, number - 1) if number > 1 else None,
-                      site.term_route(term, number + 1) if number < count else None)
+    routes = [site.term_route(term, number) for number in range(1, count + 1)]
+    for number, route in enumerate(routes, 1):
+        pager = Pager(number, count, route, routes[number - 2] if number > 1 else None,
+                      routes[number] if number < count else None)
         page_entries = entries[(number - 1) * size : number * size]
         yield Page(pager.route, "term.html", functools.partial(
             _term_context, site, term, page_entries, pager, shared))

@@ -309,3 +309,12 @@ def test_a_process_keeps_no_shard_of_another_builder_version(make_site: MakeSite
         cache.write_pickle(path, cache.ParseCache("an older builder", old.articles))
     assert cache.load(site).articles == {}
     assert not set(cache._read_before) & {str(path) for path in shards}
+
+
+def test_the_libraries_versions_are_read_as_installed() -> None:
+    """From the dist-info folders' names, without importing `importlib.metadata`."""
+    from importlib import metadata
+
+    for module, library in cache._OUTPUT_LIBRARIES.items():
+        assert cache._installed_version(module, library) == metadata.version(library)
+    assert cache._installed_version("no_such_module", "no-such-library") == "missing"
