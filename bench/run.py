@@ -148,11 +148,13 @@ def bench_warchive(result: SizeResult, site: Path, args: argparse.Namespace) -> 
         restore_edit(site)
 
 
-PAGES_ONLY = ("import gc, sys; from pathlib import Path; from builder import pipeline, resident; "
-              "gc.disable(); site = Path(sys.argv[1]); "
-              "pipeline.build(site, Path(sys.argv[2]), index=False, "
-              "memory=resident.Memory.kept_in(site))")
-"""What `warchive build` does (`cli._build`), but the search index, which the command always
+PAGES_ONLY = ("import gc, os, sys; from pathlib import Path; "
+              "from builder import pipeline, resident; gc.disable(); site = Path(sys.argv[1]); "
+              "memory = resident.Memory.kept_in(site); "
+              "pipeline.build(site, Path(sys.argv[2]), index=False, memory=memory); "
+              "os._exit(0)")
+"""What `warchive build` does (`cli.run`, `cli._build`: the collector off, the memory kept in
+the cache, the process ended at once), but the search index, which the command always
 makes: the pages' share of an edit."""
 
 
