@@ -21,7 +21,6 @@ from jinja2 import (
 from markupsafe import Markup
 
 from . import export, markdown, pagekeys, parallel, structured
-from .articles import Article
 from .chart import format_number, line_chart
 from .model import Body, Entry, Ledger, Site
 from .registries import KINDS, SINGULAR, Term
@@ -295,20 +294,18 @@ def _provenance_pages(site: Site) -> Iterator[Page]:
         yield Page(ledger.route, "claim.html", functools.partial(_ledger_context, ledger))
 
 
-def article_page(site: Site, entry: Entry, related: Mapping[Entry, Sequence[Entry]] | None,
-                 text: Article | None = None) -> Page:
-    """`text` is a newer parse of the article with the same front matter (`resident`): the
-    page shows its body."""
+def article_page(site: Site, entry: Entry,
+                 related: Mapping[Entry, Sequence[Entry]] | None) -> Page:
     return Page(entry.route, "article.html", functools.partial(
-        _article_context, site, entry, related, text or entry.article))
+        _article_context, site, entry, related))
 
 
 def _article_context(site: Site, entry: Entry, related: Mapping[Entry, Sequence[Entry]] | None,
-                     text: Article) -> dict[str, Any]:
+                     ) -> dict[str, Any]:
     older, newer = site.neighbours(entry)
     others = (related[entry] if related is not None
               else site.related(entry, site.settings.related_articles))
-    return {"entry": entry, "body": Body(text), "related": others, "older": older,
+    return {"entry": entry, "body": Body(entry.article), "related": others, "older": older,
             "newer": newer, "claims": site.claims_in(entry)}
 
 

@@ -256,7 +256,8 @@ def edited(last: Last, articles: Sequence[tuple[str, str]], parse: Parse) -> Edi
             return None
         if known != text_digest:
             changed.append((path, text_digest))
-    found, warnings = [], [w for w in last.warnings if w.path not in dict(changed)]
+    edited_paths = {path for path, _ in changed}
+    found, warnings = [], [w for w in last.warnings if w.path not in edited_paths]
     for path, text_digest in changed:
         article, problems = parse(path)
         if path not in last.heads or article is None or article.digest != text_digest:
