@@ -74,9 +74,10 @@ def _installed_version(module: str, library: str) -> str:
         package = spec.submodule_search_locations is not None
         folder = Path(spec.origin).parent.parent if package else Path(spec.origin).parent
         prefix = library.replace("-", "_").lower() + "-"
-        for name in _listing(folder):
-            if name.lower().startswith(prefix) and name.endswith(".dist-info"):
-                return name[len(prefix) : -len(".dist-info")]
+        found = [name[len(prefix) : -len(".dist-info")] for name in _listing(folder)
+                 if name.lower().startswith(prefix) and name.endswith(".dist-info")]
+        if len(found) == 1:  # more: one left behind by an upgrade; ask the library's files
+            return found[0]
     from importlib import metadata
 
     try:

@@ -77,7 +77,8 @@ def run() -> NoReturn:
     status = main()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BrokenPipeError):  # the reader has gone: no error
-            stream.flush()
+            if stream is not None:  # None: started with the stream closed
+                stream.flush()
     os._exit(status)
 
 

@@ -386,13 +386,13 @@ def _publish_edits(asked: _Request, sources: Sources,
     if edited is None or (asked.strict and edited.warnings):
         return None
     model = memory.recall_model()
-    revised = None if model is None else model.revise(edited.articles)
-    if model is None or revised is None:
+    revision = None if model is None else model.revise(edited.articles)
+    if model is None or revision is None:
         return None
     try:
-        staged = _publish_revised(asked, sources, last, model, revised, pages)
+        staged = _publish_revised(asked, sources, last, model, revision.entries, pages)
     except BaseException:
-        memory.forget()  # the model describes the edit, which is not published
+        revision.undo()  # nothing was published: the model describes the site again
         raise
     if staged is None:
         memory.forget()  # a file is gone from the published site: the full build renders it

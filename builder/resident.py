@@ -49,22 +49,36 @@ class Model:
     def entries(self) -> dict[str, Entry]:
         return {entry.article.path: entry for entry in self.site.entries}
 
-    def revise(self, articles: Sequence[Article]) -> list[Entry] | None:
-        """The entries of `articles`, new versions of the site's, which they now show; None,
-        changing nothing, unless each keeps its placement (`model.keeps_placement`)."""
+    def revise(self, articles: Sequence[Article]) -> Revision | None:
+        """Gives the site's entries of `articles`, new versions of theirs, those versions;
+        None, changing nothing, unless each keeps its placement (`model.keeps_placement`)."""
         entries = self.entries()
         revised = [entries[article.path] for article in articles]
         if not all(keeps_placement(self.site, entry, article)
                    for entry, article in zip(revised, articles, strict=True)):
             return None
+        previous = [entry.article for entry in revised]
         for entry, article in zip(revised, articles, strict=True):
             entry.article = article
-        return revised
+        return Revision(revised, previous)
 
     def stale(self, revised: Sequence[Entry]) -> set[str]:
         """The files whose keys cover a `revised` entry: those its revision may change."""
         ranks = {self.site.order[entry] for entry in revised}
         return {path for path, covers in self.covers.items() if not ranks.isdisjoint(covers)}
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """Entries given new versions of their articles (`Model.revise`)."""
+
+    entries: list[Entry]
+    previous: list[Article]
+    """The versions they replaced: `undo` gives them back."""
+
+    def undo(self) -> None:
+        for entry, article in zip(self.entries, self.previous, strict=True):
+            entry.article = article
 
 
 @dataclass(frozen=True, slots=True)

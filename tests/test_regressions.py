@@ -112,3 +112,16 @@ def test_a_reader_that_stops_early_gets_no_error(make_site: MakeSite) -> None:
     errors = process.stderr.read()
     assert process.wait(timeout=60) == 0
     assert b"Broken pipe" not in errors and b"Exception" not in errors, errors
+
+
+@pytest.mark.parametrize("closed", [1, 2], ids=["stdout", "stderr"])
+def test_a_command_started_with_a_stream_closed_ends_as_usual(make_site: MakeSite,
+                                                                closed: int) -> None:
+    """`warchive check >&-`: Python has no stream to flush there, which is no error."""
+    import subprocess
+    import sys
+
+    site = make_site({"content/articles/a.md": article("Unheard")})
+    done = subprocess.run(["sh", "-c", f'exec {closed}>&-; exec "$0" -m builder check "$1"',
+                           sys.executable, str(site)], capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr

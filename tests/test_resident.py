@@ -52,6 +52,10 @@ PLACEMENTS = {
     "a person removed": _replace(SUDZHA, "people: [Олександр Сирський, Zelenskyy]",
                                  "people: [Олександр Сирський]"),
     "a claim's line moved": _replace(TROOPS, "curator_note: >-", "curator_note: >-\n  Revised."),
+    "the same moment in another offset": _replace(f"{ARTICLES}/2024/11/kyiv-air-defence-night.md",
+                                                  "date: 2024-11-17T09:15:00+02:00",
+                                                  "date: 2024-11-17T07:15:00+00:00"),
+    "a claimed figure written as a decimal": _replace(LOSSES, "value: 847860", "value: 847860.0"),
 }
 """Edits that move an article in the site, or add or remove one: a full build."""
 
@@ -133,6 +137,29 @@ def test_an_edit_moving_an_article_takes_the_full_build(edit: str, tmp_path: Pat
     pipeline.build(site, index=False, memory=memory)
     assert len(loads) == 2
     assert output_files(site / "public") == _cold(site, tmp_path / "cold", monkeypatch)
+
+
+def test_a_revision_that_fails_to_publish_leaves_the_model_as_the_site_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loads: list[int]) -> None:
+    """As when `serve` calls off a build's indexing for a newer save: the entries are
+    given back their published versions, and the next edit is quick again."""
+    site, memory = _site(tmp_path), resident.Memory()
+    pipeline.build(site, index=False, memory=memory)
+    REVISIONS["summary"](site)
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "_stage_index_swap", _cancelled)
+        with pytest.raises(KeyboardInterrupt):
+            pipeline.build(site, index=False, memory=memory)
+    assert memory.model is not None
+    assert all(b"Revised." not in e.article.summary.encode() for e in memory.model.site.entries)
+    EDITS["body"](site)
+    pipeline.build(site, index=False, memory=memory)
+    assert len(loads) == 1
+    assert output_files(site / "public") == _cold(site, tmp_path / "cold", monkeypatch)
+
+
+def _cancelled(*args: object, **kwargs: object) -> None:
+    raise KeyboardInterrupt
 
 
 def test_a_site_replaced_since_is_built_in_full(tmp_path: Path, loads: list[int]) -> None:
