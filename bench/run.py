@@ -136,7 +136,7 @@ def bench_warchive(result: SizeResult, site: Path, args: argparse.Namespace) -> 
         edit = f"printf '\\n%s\\n' {q(EDIT_SENTENCE)} >> {q(article)} && {build}"
         measure(result, "warchive rebuild, one article edited", sh(edit), args)
         pages = out_dir(result.n, "pages")
-        only_pages = (f"exec {q(sys.executable)} -c {q(PAGES_ONLY)} {q(site)} {q(pages)}")
+        only_pages = (f"exec {q(sys.executable)} -P -c {q(PAGES_ONLY)} {q(site)} {q(pages)}")
         subprocess.run(sh(f"rm -rf {q(pages)} && {only_pages}"), check=True)  # its first build
         edit = f"printf '\\n%s\\n' {q(EDIT_SENTENCE)} >> {q(article)} && {only_pages}"
         measure(result, "warchive rebuild, one article edited, pages only (no search index)",
@@ -155,7 +155,9 @@ PAGES_ONLY = ("import gc, os, sys; from pathlib import Path; "
               "os._exit(0)")
 """What `warchive build` does (`cli.run`, `cli._build`: the collector off, the memory kept in
 the cache, the process ended at once), but the search index, which the command always
-makes: the pages' share of an edit."""
+makes: the pages' share of an edit. Run with `python -P`: with `-c` alone, the working
+folder would come first on sys.path, and the working tree's builder/ before the copy
+measured (`benchkit.snapshot_code`)."""
 
 
 def serve_edit(result: SizeResult, site: Path) -> None:

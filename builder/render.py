@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from . import export, markdown, pagekeys, parallel, structured
 from .chart import format_number, line_chart
-from .model import Body, Entry, Ledger, Site
+from .model import Body, Entry, Ledger, Site, outlet_slug
 from .registries import KINDS, SINGULAR, Term
 from .urls import Route
 
@@ -273,18 +273,46 @@ def pages(site: Site, related: Mapping[Entry, Sequence[Entry]] | None = None,
 
 
 def _archive_pages(site: Site) -> Iterator[Page]:
-    yield Page(site.urls.archive(), "archive.html", lambda: {"years": site.archive})
-    for year in site.archive:
-        yield Page(year.route, "year.html", functools.partial(dict, year=year))
-        for month in year.months:
-            yield Page(month.route, "month.html", functools.partial(dict, month=month))
+    """By date: the years, each year's months with their counts, each month's articles in
+    pages of `per_page`, so that no page grows with the archive."""
+    tallies = _tallies(site)
+    yield Page(site.urls.archive(), "archive.html", lambda: {"years": tallies})
+    for (year, months), in_year in zip(tallies, site.archive, strict=True):
+        yield Page(year.route, "year.html", functools.partial(dict, year=year, months=months))
+        for tally, month in zip(months, in_year.months, strict=True):
+            for pager, entries in _paged(site, month.entries, functools.partial(
+                    site.urls.archive, month.year, month.month)):
+                yield Page(pager.route, "month.html", functools.partial(
+                    dict, year=month.year, month=tally, entries=entries, pager=pager))
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A year, a month or an outlet as a page lists it: its name (a number for a year or
+    a month), its page and its count of articles; not the articles, so that editing one
+    changes no key of a page that only counts it."""
+
+    name: int | str
+    route: Route
+    count: int
+
+
+def _tallies(site: Site) -> list[tuple[Tally, tuple[Tally, ...]]]:
+    return [(Tally(year.year, year.route, year.count),
+             tuple(Tally(m.month, m.route, len(m.entries)) for m in year.months))
+            for year in site.archive]
 
 
 def _provenance_pages(site: Site) -> Iterator[Page]:
     """Where the coverage comes from: outlets, corrections, claims, and how it is curated."""
-    yield Page(site.urls.sources(), "sources.html", lambda: {"outlets": site.outlets})
+    yield Page(site.urls.sources(), "sources.html", lambda: {"outlets": [
+        Tally(outlet.name, outlet.route, len(outlet.entries)) for outlet in site.outlets]})
     for outlet in site.outlets:
-        yield Page(outlet.route, "outlet.html", functools.partial(dict, outlet=outlet))
+        for pager, entries in _paged(site, outlet.entries, functools.partial(
+                site.urls.sources, outlet_slug(outlet.name))):
+            yield Page(pager.route, "outlet.html", functools.partial(
+                dict, name=outlet.name, total=len(outlet.entries), entries=entries,
+                pager=pager))
     yield Page(site.urls.updates(), "updates.html",
                lambda: {"updates": site.recent_updates(200)})
     if site.about_html is not None:
@@ -332,17 +360,24 @@ def _feed_context(site: Site, title: str, entries: tuple[Entry, ...],
 
 
 def _term_pages(site: Site, term: Term) -> Iterator[Page]:
-    entries = site.coverage[term]
-    size = site.settings.per_page
-    count = max(1, -(-len(entries) // size))
     shared = functools.cache(lambda: _term_shared(site, term))
-    routes = [site.term_route(term, number) for number in range(1, count + 1)]
-    for number, route in enumerate(routes, 1):
-        pager = Pager(number, count, route, routes[number - 2] if number > 1 else None,
-                      routes[number] if number < count else None)
-        page_entries = entries[(number - 1) * size : number * size]
+    for pager, entries in _paged(site, site.coverage[term],
+                                 functools.partial(site.term_route, term)):
         yield Page(pager.route, "term.html", functools.partial(
-            _term_context, site, term, page_entries, pager, shared))
+            _term_context, site, term, entries, pager, shared))
+
+
+def _paged(site: Site, entries: tuple[Entry, ...], route: Callable[[int], Route],
+           ) -> Iterator[tuple[Pager, tuple[Entry, ...]]]:
+    """A listing in pages of `per_page` articles (one page, empty, for none); `route`
+    gives page N's address."""
+    size = site.settings.per_page
+    routes = [route(number) for number in range(1, max(1, -(-len(entries) // size)) + 1)]
+    count = len(routes)
+    for number, here in enumerate(routes, 1):
+        pager = Pager(number, count, here, routes[number - 2] if number > 1 else None,
+                      routes[number] if number < count else None)
+        yield pager, entries[(number - 1) * size : number * size]
 
 
 def _term_shared(site: Site, term: Term) -> dict[str, Any]:

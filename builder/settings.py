@@ -21,7 +21,8 @@ class Settings:
     language: str = "en"
     """Language of the site and default language of articles (a BCP 47 tag such as en or uk)."""
     per_page: int = 20
-    """Articles listed on one page of a term page before it continues on /page/2/."""
+    """Articles listed on one page of a term, a month or an outlet before it continues
+    on /page/2/."""
     home_articles: int = 15
     """Latest articles on the home page."""
     home_terms: int = 10

@@ -86,19 +86,20 @@ class Urls:
     def term_feed(self, kind: str, slug: str) -> Route:
         return self.file(f"{kind}/{slug}/feed.xml")
 
-    def archive(self, year: int | None = None, month: int | None = None) -> Route:
+    def archive(self, year: int | None = None, month: int | None = None,
+                page: int = 1) -> Route:
         parts = ["archive"]
         if year is not None:
             parts.append(f"{year:04d}")
         if month is not None:
             parts.append(f"{month:02d}")
-        return self.page(*parts)
+        return self.paged(page, *parts)
 
     def claims(self, subject: str | None = None) -> Route:
         return self.page("claims", subject) if subject else self.page("claims")
 
-    def sources(self, outlet: str | None = None) -> Route:
-        return self.page("sources", outlet) if outlet else self.page("sources")
+    def sources(self, outlet: str | None = None, page: int = 1) -> Route:
+        return self.paged(page, "sources", outlet) if outlet else self.page("sources")
 
     def updates(self) -> Route:
         return self.page("updates")

@@ -226,6 +226,9 @@ def test_fixture_exercises_the_contract(built: Path) -> None:
     # per_page: 2 paginates: 6 articles name Zelensky, 4 of them through different aliases.
     assert "people/volodymyr-zelensky/page/3/index.html" in files
     assert "people/volodymyr-zelensky/page/4/index.html" not in files
+    # So does an outlet's: Example Wire gave three articles (and a draft).
+    assert "sources/example-wire/page/2/index.html" in files
+    assert "sources/example-wire/page/3/index.html" not in files
     # An article naming only aliases links to the canonical terms.
     page = files["articles/syrskyi-says-sudzha-taken/index.html"].decode()
     for href in ("/war/people/oleksandr-syrskyi/", "/war/people/volodymyr-zelensky/",

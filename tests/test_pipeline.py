@@ -231,3 +231,23 @@ def test_a_site_whose_cache_cannot_be_written_still_builds(make_site: MakeSite) 
     (site / "content/articles/a.md").write_text(article("Second"))
     pipeline.build(site, index=False)
     assert ">Second</h1>" in (site / "public/articles/a/index.html").read_text()
+
+
+def test_no_listing_page_grows_with_the_archive(make_site: MakeSite) -> None:
+    """A month's and an outlet's articles come in pages of `per_page`; a year's page
+    counts its months' articles rather than listing them."""
+    files = {f"content/articles/a{day}.md": article(f"Day {day}", f"2025-03-{day:02d}")
+             for day in range(1, 6)}
+    site = make_site(files, site_yaml="per_page: 2\n")
+    pipeline.build(site, index=False)
+    out = site / "public"
+    for listing in ("archive/2025/03", "sources/test-wire"):
+        pages = [(out / listing / "index.html").read_text(),
+                 *((out / listing / f"page/{n}/index.html").read_text() for n in (2, 3))]
+        assert not (out / listing / "page/4").exists()
+        assert [page.count('<h3><a href="/articles/') for page in pages] == [2, 2, 1]
+        assert "Day 5" in pages[0] and "Day 1" in pages[2]
+        assert f'rel="next" href="/{listing}/page/2/"' in pages[0]
+        assert "Page 3 of 3" in pages[2]
+    year = (out / "archive/2025/index.html").read_text()
+    assert "Day 5" not in year and 'href="/archive/2025/03/"' in year

@@ -198,7 +198,7 @@ def test_hostile_title_is_escaped_and_shown_as_written(built: Path) -> None:
     assert page.captured["h1"] == [HOSTILE_TITLE]
     assert page.captured["title"][0].startswith(HOSTILE_TITLE + " · ")
     assert escaped in (built / HOSTILE_PAGE).read_bytes()
-    for rel in ("index.html", "feed.xml", "places/kyiv/index.html", "archive/2025/index.html"):
+    for rel in ("index.html", "feed.xml", "places/kyiv/index.html", "archive/2025/03/index.html"):
         data = (built / rel).read_bytes()
         assert escaped in data, rel
         assert b"</script><script>" not in data, rel
