@@ -140,9 +140,8 @@ class Memory:
         still being written (a full build just ended) is waited for: at 100k articles
         writing it takes seconds, a full build twenty."""
         if self.last is not None and self.model is None and self.folder is not None:
+            _wait_for_writer(self.folder, self.last.model)
             model = _read_model(self.folder, self.last.model)
-            if model is None and _writer_done(self.folder, self.last.model):
-                model = _read_model(self.folder, self.last.model)
             revised = list(self.last.revised.values())
             if model is not None and (not revised or model.revise(revised) is not None):
                 self.model = model
@@ -183,7 +182,7 @@ def _write_in_background(folder: Path, model_id: str, model: Model) -> None:
     """Writes in a grandchild process, adopted by init, so that nothing waits for it: not
     this process, and not whoever reads its output (its standard streams are closed).
     It holds a lock named by the model (`_writing`) until it is done, taken here, so a
-    build that starts meanwhile knows to wait for it (`_writer_done`)."""
+    build that starts meanwhile knows to wait for it (`_wait_for_writer`)."""
     if not hasattr(os, "fork"):
         _write_model(folder, model_id, model)
         return
@@ -209,22 +208,24 @@ def _write_in_background(folder: Path, model_id: str, model: Model) -> None:
             os.close(handle)  # the writer's copy holds the lock until it ends
 
 
-def _writer_done(folder: Path, model_id: str) -> bool:
-    """Whether a writer of that model was at work, and has ended (within a minute)."""
+def _wait_for_writer(folder: Path, model_id: str) -> None:
+    """Waits (a minute at most) while a writer of that model is at work. Asked before the
+    model is read: the writer puts the model in place before it removes its lock file,
+    so once the lock file is gone the model is there (or will never be). Asked after a
+    read that missed, it would miss a writer ending during that read (0.2 s at 10k)."""
     try:
         handle = os.open(_writing(folder, model_id), os.O_RDONLY)
     except OSError:
-        return False
+        return
     import fcntl  # a lock file is only made where processes fork
 
     try:
         for _ in range(3000):
             try:
                 fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                return True
+                return
             except BlockingIOError:
                 time.sleep(0.02)
-        return False
     finally:
         os.close(handle)
 

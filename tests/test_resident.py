@@ -429,6 +429,34 @@ def test_a_build_waits_for_the_model_still_being_written(tmp_path: Path,
     assert output_files(site / "public") == _cold(site, tmp_path / "cold", monkeypatch)
 
 
+def test_a_writer_ending_while_the_build_reads_is_not_missed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loads: list[int]) -> None:
+    """The build reads the model file as the last writer left it, and the writer of the
+    model it wants puts its own in place and ends meanwhile (reading takes 0.2 s at 10k):
+    the build asks for the writer first, so it reads the model wanted."""
+    site = _site(tmp_path)
+    write, read = resident._write_model, resident._read_model
+
+    def slow_write(folder: Path, model_id: str, model: resident.Model) -> None:
+        time.sleep(1)
+        write(folder, model_id, model)
+
+    def read_while_the_writer_ends(folder: Path, model_id: str) -> resident.Model | None:
+        found = read(folder, model_id)
+        for _ in range(600):  # the writer's lock file gone: it has ended
+            if not list(folder.glob("*.writing")):
+                break
+            time.sleep(0.01)
+        return found
+
+    monkeypatch.setattr(resident, "_write_model", slow_write)  # the writer forks with it
+    pipeline.build(site, index=False, memory=resident.Memory.kept_in(site))
+    monkeypatch.setattr(resident, "_read_model", read_while_the_writer_ends)
+    EDITS["body"](site)
+    assert pipeline.build(site, index=False, memory=_kept(site)).written == 1
+    assert len(loads) == 1
+
+
 @pytest.mark.slow
 def test_the_command_keeps_its_model_for_the_next_run(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
