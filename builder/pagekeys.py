@@ -35,10 +35,11 @@ from .urls import Route
 class Keys:
     """Makes the page keys of one build.
 
-    A model value (a year of the archive, an outlet) is shown on many pages: a month's
-    page lists the months of its year. Each dataclass is encoded once per `Keys`, and its
-    digest stands for it on every later page; the memo holds the value itself, so no
-    other object can take its id while the memo lives, and the entries it covers.
+    A model value (a claim series, a claim) is shown on several pages: the claims index
+    and the series' own page, each claimant's page. Each dataclass is encoded once per
+    `Keys`, and its digest stands for it on every later page; the memo holds the value
+    itself, so no other object can take its id while the memo lives, and the entries it
+    covers.
     """
 
     def __init__(self, base: str) -> None:

@@ -182,30 +182,45 @@ def _write_in_background(folder: Path, model_id: str, model: Model) -> None:
     """Writes in a grandchild process, adopted by init, so that nothing waits for it: not
     this process, and not whoever reads its output (its standard streams are closed).
     It holds a lock named by the model (`_writing`) until it is done, taken here, so a
-    build that starts meanwhile knows to wait for it (`_wait_for_writer`)."""
-    if not hasattr(os, "fork"):
+    build that starts meanwhile knows to wait for it (`_wait_for_writer`). Where no such
+    process can be started, the model is written here."""
+    if not (hasattr(os, "fork") and _writer_started(folder, model_id, model)):
         _write_model(folder, model_id, model)
-        return
+
+
+def _writer_started(folder: Path, model_id: str, model: Model) -> bool:
+    """False, leaving no lock file, if the lock or the process cannot be made."""
     import fcntl  # where processes fork
 
-    with contextlib.suppress(OSError):
-        lock = _writing(folder, model_id)
+    lock = _writing(folder, model_id)
+    try:
         handle = os.open(lock, os.O_WRONLY | os.O_CREAT, 0o644)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # a new file: no one else has it
+        child = os.fork()
+    except OSError:
+        os.close(handle)
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        return False
+    if child:
+        os.close(handle)  # the writer's copy holds the lock until it ends
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(child, 0)
+        return True
+    try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX)  # a new file: no one else has it
-            child = os.fork()
-            if child:
-                os.waitpid(child, 0)
-                return
-            try:
-                if os.fork() == 0:
-                    _detach(keep=handle)
-                    _write_model(folder, model_id, model)
-                    os.unlink(lock)
-            finally:
-                os._exit(0)
-        finally:
-            os.close(handle)  # the writer's copy holds the lock until it ends
+            writer = os.fork() == 0
+        except OSError:
+            writer = True  # no third process: this one writes, and the build waits for it
+        if writer:
+            _detach(keep=handle)
+            _write_model(folder, model_id, model)
+            os.unlink(lock)
+    finally:
+        os._exit(0)
 
 
 def _wait_for_writer(folder: Path, model_id: str) -> None:

@@ -476,3 +476,22 @@ def test_the_command_keeps_its_model_for_the_next_run(tmp_path: Path,
     pages = _pages(site / "public")
     assert pages[PAGE].count(b"One more sentence.") == 1
     assert pages == _cold(site, tmp_path / "cold", monkeypatch, index=True)
+
+
+def test_where_no_writer_process_can_be_started_the_build_writes_the_model(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loads: list[int]) -> None:
+    """A process limit reached (fork fails with EAGAIN): the model is written at once,
+    and no lock file is left for later builds to find."""
+    site = _site(tmp_path)
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(resident.os, "fork", no_fork)
+        pipeline.build(site, index=False, memory=resident.Memory.kept_in(site))
+    folder = site / cache.CACHE_DIR
+    assert (folder / "model.pickle").exists() and not list(folder.glob("*.writing"))
+    EDITS["body"](site)
+    assert pipeline.build(site, index=False, memory=_kept(site)).written == 1
+    assert len(loads) == 1
