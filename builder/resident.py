@@ -148,17 +148,19 @@ class Memory:
         return self.model
 
     def remember(self, last: Last, model: Model | None = None) -> None:
-        """After a build published `last`; `model` is new, or None: the one it had."""
+        """After a build published `last`; `model` is new, or None: the one it had. The
+        model's writer is started (its lock taken) before the record that names the
+        model is written: a build that reads the record finds the writer, or its model."""
         self.last, self._read = last, True
         if model is not None:
             self.model = model
         if self.folder is None:
             return
-        cache.write_record(self.folder / _LAST, last)
         if model is not None and self.background:
             _write_in_background(self.folder, last.model, model)
         elif model is not None:
             _write_model(self.folder, last.model, model)
+        cache.write_record(self.folder / _LAST, last)
 
     def forget(self) -> None:
         """The published site is not what `last` says: the next build is a full one."""
