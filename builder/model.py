@@ -362,13 +362,13 @@ def placement(entry: Entry) -> tuple[object, ...]:
     their order, the archive's months, claim series, corrections, feeds' dates. Two
     entries of one placement are listed on the same pages in the same places, which show
     the rest of the article only through the entry: in their contexts, as a leaf of their
-    page keys (`pagekeys.Keys.covered`)."""
+    page keys (`pagekeys.Keys.covered`). The article's part is compared by its
+    representation: a moment in another offset (the archive's month, the order) or a
+    figure written 847860.0 (claims.csv) equals the old one, yet is shown otherwise."""
     article = entry.article
     shown = (article.published, article.draft, article.source.name, article.claims,
              article.updates)
     return (entry.route, entry.outlet, entry.lang, entry.terms, repr(shown))
-    # By representation: a moment in another offset (the archive's month, the order) or a
-    # figure written 847860.0 (claims.csv) is equal to the old, yet shown otherwise.
 
 
 def keeps_placement(site: Site, entry: Entry, article: Article) -> bool:

@@ -416,7 +416,7 @@ def _publish_revised(asked: _Request, sources: Sources, last: resident.Last,
     env = render.environment(sources.templates, asked.live_reload, model.site.urls.base_path,
                              cache.compiled_templates(site_dir))
     outputs = resident.outputs(last, model, revised, pages.keys, render.Globals(model.site, env),
-                               functools.partial(_published_file, out))
+                               functools.partial(publish.published_file, out))
     try:
         staged = _stage_index_swap(outputs, out, model.site, asked.search, asked.progress,
                                    pages.spare)
@@ -425,13 +425,6 @@ def _publish_revised(asked: _Request, sources: Sources, last: resident.Last,
     cache.remember_page_keys(site_dir, out, out / publish.MARKER, staged.keys, staged.paths,
                              staged.fresh)
     return staged
-
-
-def _published_file(out: Path, path: str) -> bytes | None:
-    try:
-        return (out / publish.safe_relative(path)).read_bytes()
-    except OSError:
-        return None
 
 
 def _publish_reusing(site_dir: Path, loaded: Loaded, out: Path, options: str,

@@ -60,21 +60,24 @@ class Staged:
     """What a staging pass did, so later steps know what changed."""
 
     path: Path
-    written: int = 0
-    """Files whose bytes differ from the published site's (the rest are hard links to it)."""
     keys: dict[str, str] = field(default_factory=dict)
     """Output path to page key (`pagekeys`), for every output that has one."""
     paths: list[str] = field(default_factory=list)
     """Every output's path, in order."""
     fresh: list[str] = field(default_factory=list)
-    """The files written anew (`written`): the others are the published files' inodes,
-    which the next build, staging in this site's folder, need not link again."""
+    """The files written anew, their bytes not the published site's: the others are the
+    published files' inodes, which the next build, staging in this site's folder, need
+    not link again."""
     unindexed: frozenset[str] = frozenset()
     """Search parts whose changed pages their bundle does not hold yet (`search.Plan`)."""
 
     @property
     def files(self) -> int:
         return len(self.paths)
+
+    @property
+    def written(self) -> int:
+        return len(self.fresh)
 
 
 Watch = Callable[[bytes], bytes | None]
@@ -132,13 +135,20 @@ def stage(outputs: Iterable[Output], out: Path, watch: Watch = lambda data: None
             written = _place(output.data, published, target)
         changed = False
         if written and output.data is not None:
-            staged.written += 1
             staged.fresh.append(relative)
             part = watch(output.data)
             changed = part is not None and part != _published_part(published, watch)
         each(relative, changed)
     _remove_unlisted(root, held - seen)
     return staged
+
+
+def published_file(out: Path, path: str) -> bytes | None:
+    """The bytes of an output as `out` publishes it, if it is there."""
+    try:
+        return (out / safe_relative(path)).read_bytes()
+    except OSError:
+        return None
 
 
 def _is_published(spare: Spare | None, relative: str, root: str, published_root: str) -> bool:
