@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,11 +62,26 @@ def indexed_page(page: bytes) -> bytes:
 
 
 _SHADOW = ".search-parts"
-CONCURRENT_PAGES = 4000
-"""Pages indexed at once at most, summed over the Pagefind runs going on together, so
-their memory stays that of one full part (about 0.28 MiB a page). One run keeps about
-1.4 cores busy: two parts of 2,000 at once finish in two thirds of the time of one
-after the other."""
+PAGEFIND_MIB_A_PAGE = 0.28
+"""Pagefind's peak memory for each page of one run (2.8 GB for 10,000 pages, bench/)."""
+PAGES_AT_ONCE_UNKNOWN_MEMORY = 4000
+"""`pages_at_once` where the available memory cannot be read: one full part."""
+MEMINFO = Path("/proc/meminfo")
+POLL_SECONDS = 0.05
+"""How often a build waiting for Pagefind looks whether a run ended or it was called off."""
+
+
+def pages_at_once(meminfo: Path = MEMINFO) -> int:
+    """Pages indexed at once at most, summed over the Pagefind runs going on together: as
+    many as half the memory available when the build starts holds. One run keeps about
+    1.4 cores busy, so a second run at once fills the cores once rendering is done (10k
+    articles: 24 s instead of 26); where memory is short, parts run one after the other."""
+    try:
+        fields = dict(line.split(":", 1) for line in meminfo.read_text().splitlines())
+        available_mib = int(fields["MemAvailable"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError, IndexError):
+        return PAGES_AT_ONCE_UNKNOWN_MEMORY
+    return int(available_mib / 2 / PAGEFIND_MIB_A_PAGE)
 
 
 class SearchIndexError(Exception):
@@ -117,7 +133,7 @@ class Indexer:
     Pagefind runs while older pages are still rendered, by workers that yield it the
     cores (`parallel.WORKER_NICENESS`): one run keeps about 1.4 cores busy, and rendering
     takes the rest. A part none of whose pages changed keeps its published bundle. Parts
-    run a few at once (see CONCURRENT_PAGES).
+    run a few at once, as memory allows (`pages_at_once`).
     """
 
     def __init__(self, out: Path, parts: Sequence[Part], language: str,
@@ -130,6 +146,7 @@ class Indexer:
         self._queue = deque[Part]()
         self._running: list[_Run] = []
         self._stale = set[str]()
+        self._pages_at_once = pages_at_once()
 
     def page_staged(self, path: str, changed: bool) -> None:
         """`publish.Staging`: `path` is in staging; `changed`, its indexed text differs
@@ -192,17 +209,35 @@ class Indexer:
                 self._start(self._queue.popleft())
             if not wait or not self._running:
                 return
-            run = self._running[0]  # listed until it ended, so that `close` can stop it
-            number = self._parts.index(run.part) + 1
-            self._progress.stage(f"indexing search part {run.part.name} ({number}/"
-                                 f"{len(self._parts)}, {len(run.part.pages):,} articles)")
-            run.finish(self._plan.cancel)
-            self._running.remove(run)
+            self._progress.stage(self._running_now())
+            self._wait_for_a_run()
+
+    def _running_now(self) -> str:
+        """'indexing search part 2025 (1/3, 3,889 articles)', or 'parts 2024, 2025 (1-2/3, ...)'
+        while two run."""
+        runs = sorted(self._running, key=lambda run: self._parts.index(run.part))
+        numbers = [self._parts.index(run.part) + 1 for run in runs]
+        span = f"{numbers[0]}-{numbers[-1]}" if len(runs) > 1 else str(numbers[0])
+        names = ", ".join(run.part.name for run in runs)
+        pages = sum(len(run.part.pages) for run in runs)
+        return (f"indexing search part{'s' if len(runs) > 1 else ''} {names} "
+                f"({span}/{len(self._parts)}, {pages:,} articles)")
+
+    def _wait_for_a_run(self) -> None:
+        """Until any run ends (the next part may start in its place), or the build is called
+        off; the runs stay listed until reaped, so that `close` can stop them."""
+        cancel = self._plan.cancel
+        while all(run.process.poll() is None for run in self._running):
+            if cancel is None:
+                time.sleep(POLL_SECONDS)
+            elif cancel.wait(POLL_SECONDS):
+                names = ", ".join(run.part.name for run in self._running)
+                raise Cancelled(f"indexing part {names} was called off")
 
     def _has_room(self, part: Part) -> bool:
         pages = sum(len(run.part.pages) for run in self._running)
         return not self._running or (len(self._running) < parallel.workers()
-                                     and pages + len(part.pages) <= CONCURRENT_PAGES)
+                                     and pages + len(part.pages) <= self._pages_at_once)
 
     def _start(self, part: Part) -> None:
         self._plan.go_on()
@@ -240,12 +275,8 @@ class _Run:
                 "PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE": str(INDEX_CHUNK_SIZE)})
         return cls(part, process, shadow, log)
 
-    def finish(self, cancel: threading.Event | None = None) -> None:
-        while cancel is not None and self.process.poll() is None:
-            if cancel.wait(0.05):
-                self.process.kill()
-                self.process.wait()
-                raise Cancelled(f"indexing part {self.part.name} was called off")
+    def finish(self) -> None:
+        """Reaps the ended process; raises SearchIndexError if Pagefind failed."""
         code = self.process.wait()
         shutil.rmtree(self.shadow)
         output = self.log.read_text(errors="replace").strip()

@@ -26,7 +26,7 @@ def dated_articles(years: range) -> dict[str, str | bytes]:
 def test_every_part_is_indexed_when_parts_run_at_once(make_site: MakeSite,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(model, "PART_LIMIT", 1)
-    monkeypatch.setattr(search, "CONCURRENT_PAGES", 2)
+    monkeypatch.setattr(search, "pages_at_once", lambda: 2)
     site = make_site(dated_articles(range(2020, 2025)))
     pipeline.build(site)
     bundles = sorted(p.name for p in (site / "public/pagefind").iterdir())
@@ -34,6 +34,52 @@ def test_every_part_is_indexed_when_parts_run_at_once(make_site: MakeSite,
     for bundle in bundles:
         entry = json.loads((site / "public/pagefind" / bundle / "pagefind-entry.json").read_text())
         assert entry["languages"]["en"]["page_count"] == 1
+
+
+def logging_pagefind(tmp_path: Path, slow_part: str) -> tuple[Path, Path]:
+    """The real Pagefind, logging when each part's run starts and ends; `slow_part`'s
+    run sleeps 2 s first."""
+    log = tmp_path / "runs.log"
+    script = tmp_path / "pagefind"
+    script.write_text(
+        "#!/bin/sh\n"
+        'previous=""; for arg in "$@"; do [ "$previous" = --output-path ] && out="$arg"; '
+        'previous="$arg"; done\n'
+        f'part=$(basename "$out"); echo "start $part" >> {log}\n'
+        f'[ "$part" = {slow_part} ] && sleep 2\n'
+        f'{search.get_executable()} "$@"; code=$?\n'
+        f'echo "end $part" >> {log}; exit $code\n')
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script, log
+
+
+def test_a_queued_part_starts_when_any_run_ends(make_site: MakeSite, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts 2022 and 2021 run at once; 2020 waits for room, and takes the place of 2021
+    without waiting for the slower 2022."""
+    monkeypatch.setattr(model, "PART_LIMIT", 1)
+    monkeypatch.setattr(search, "pages_at_once", lambda: 2)
+    monkeypatch.setenv("WARCHIVE_WORKERS", "2")
+    script, log = logging_pagefind(tmp_path, slow_part="2022")
+    monkeypatch.setattr(search, "get_executable", lambda: script)
+    pipeline.build(make_site(dated_articles(range(2020, 2023))))
+    events = log.read_text().split("\n")
+    assert events.index("start 2020") < events.index("end 2022")
+    assert events.index("start 2020") > events.index("end 2021")
+
+
+@pytest.mark.parametrize(("meminfo", "pages"), [
+    ("MemTotal:        8000000 kB\nMemAvailable:    2097152 kB\n", 3657),
+    ("MemTotal:        8000000 kB\n", search.PAGES_AT_ONCE_UNKNOWN_MEMORY),
+    ("MemAvailable: lots\n", search.PAGES_AT_ONCE_UNKNOWN_MEMORY),
+    (None, search.PAGES_AT_ONCE_UNKNOWN_MEMORY),
+])
+def test_pages_indexed_at_once_fit_half_the_available_memory(
+        tmp_path: Path, meminfo: str | None, pages: int) -> None:
+    path = tmp_path / "meminfo"
+    if meminfo is not None:
+        path.write_text(meminfo)
+    assert search.pages_at_once(path) == pages
 
 
 def test_a_failing_part_stops_the_build_and_keeps_the_published_site(
@@ -195,10 +241,10 @@ def test_an_interrupted_wait_for_pagefind_stops_it(make_site: MakeSite, tmp_path
     endless.chmod(endless.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setattr(search, "get_executable", lambda: endless)
 
-    def interrupted(self: search._Run, cancel: threading.Event | None = None) -> None:
+    def interrupted(self: search.Indexer) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(search._Run, "finish", interrupted)
+    monkeypatch.setattr(search.Indexer, "_wait_for_a_run", interrupted)
     with pytest.raises(KeyboardInterrupt):
         pipeline.build(site)
     assert subprocess.run(["pgrep", "-f", "sleep 58.25"], capture_output=True).returncode == 1
