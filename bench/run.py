@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import json
 import os
 import platform
 import re
@@ -42,6 +43,8 @@ from benchkit import (
     tail,
     warchive,
 )
+from stages import markdown as stage_table
+from stages import pagefind_floor
 
 PEERS = ("hugo", "pelican")
 EDIT_SENTENCE = "An editor added one more sentence to this article."
@@ -63,6 +66,8 @@ class SizeResult:
     outputs: dict[str, str] = field(default_factory=dict)
     """Label -> outstat.py's line for that output folder, plus its Pagefind index size."""
     stages: str = ""
+    floor: float | None = None
+    """The least wall time of a build that runs Pagefind's CPU time on every core."""
     serve: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -178,13 +183,14 @@ def stage_breakdown(result: SizeResult, site: Path) -> None:
     """One in-process cold build timed stage by stage (bench/stages.py, in a child process)."""
     print("  stage breakdown (in-process) ...", flush=True)
     proc = subprocess.run(
-        [sys.executable, str(BENCH / "stages.py"), str(site), str(out_dir(result.n, "stages"))],
-        capture_output=True, text=True, check=False)
+        [sys.executable, str(BENCH / "stages.py"), str(site), str(out_dir(result.n, "stages")),
+         "--json"], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         result.stages = f"(stage breakdown unavailable: {tail(proc.stderr, 5)})"
         print(proc.stderr, file=sys.stderr)
     else:
-        result.stages = proc.stdout.strip()
+        data = json.loads(proc.stdout)
+        result.stages, result.floor = stage_table(data), pagefind_floor(data)
 
 
 def profile(n: int, site: Path) -> None:
@@ -257,6 +263,11 @@ def size_markdown(result: SizeResult) -> str:
     lines += ["", "- " + ratio(cold, t.get("Hugo + Pagefind"), "warchive cold / (Hugo + Pagefind)"),
               "- " + ratio(t.get("Pelican build (no search index)"), cold,
                            "Pelican (no search) / warchive cold")]
+    pelican = t.get("Pelican build (no search index)")
+    if result.floor is not None and pelican is not None:
+        lines.append(f"- 5× faster than Pelican means {pelican.wall / 5:.2f} s; Pagefind's CPU "
+                     f"time alone, spread over every core, takes {result.floor:.2f} s "
+                     "(stages below)")
     if cold is not None:
         lines.append(f"- warchive cold, per article: {1000 * cold.wall / result.n:.2f} ms wall, "
                      f"{1000 * cold.cpu / result.n:.2f} ms CPU")
