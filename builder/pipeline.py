@@ -385,7 +385,8 @@ def _publish_edits(asked: _Request, sources: Sources,
     edited = resident.edited(last, sources.articles, functools.partial(_parse, site_dir))
     if edited is None or (asked.strict and edited.warnings):
         return None
-    model = memory.recall_model()
+    model = memory.recall_model(waiting=lambda: asked.progress.stage(
+        "waiting for the last build's model to be written"))
     revision = None if model is None else model.revise(edited.articles)
     if model is None or revision is None:
         return None

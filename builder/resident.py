@@ -37,6 +37,10 @@ _LAST = "last.pickle"
 _MODEL = "model.pickle"
 
 
+def _nothing() -> None:
+    """A build that shows no progress waits for the model's writer in silence."""
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     """What the last full build rendered its pages from."""
@@ -135,12 +139,12 @@ class Memory:
             self.last = last if isinstance(last, Last) else None
         return self.last
 
-    def recall_model(self) -> Model | None:
+    def recall_model(self, waiting: Callable[[], None] = _nothing) -> Model | None:
         """The model `last` was rendered from, or None where it cannot be read. A model
-        still being written (a full build just ended) is waited for: at 100k articles
-        writing it takes seconds, a full build twenty."""
+        still being written (a full build just ended) is waited for, after `waiting` is
+        called: at 100k articles writing it takes seconds, a full build twenty."""
         if self.last is not None and self.model is None and self.folder is not None:
-            _wait_for_writer(self.folder, self.last.model)
+            _wait_for_writer(self.folder, self.last.model, waiting)
             model = _read_model(self.folder, self.last.model)
             revised = list(self.last.revised.values())
             if model is not None and (not revised or model.revise(revised) is not None):
@@ -225,7 +229,7 @@ def _writer_started(folder: Path, model_id: str, model: Model) -> bool:
         os._exit(0)
 
 
-def _wait_for_writer(folder: Path, model_id: str) -> None:
+def _wait_for_writer(folder: Path, model_id: str, waiting: Callable[[], None]) -> None:
     """Waits (a minute at most) while a writer of that model is at work. Asked before the
     model is read: the writer puts the model in place before it removes its lock file,
     so once the lock file is gone the model is there (or will never be). Asked after a
@@ -237,11 +241,13 @@ def _wait_for_writer(folder: Path, model_id: str) -> None:
     import fcntl  # a lock file is only made where processes fork
 
     try:
-        for _ in range(3000):
+        for attempt in range(3000):
             try:
                 fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
                 return
             except BlockingIOError:
+                if attempt == 0:
+                    waiting()
                 time.sleep(0.02)
     finally:
         os.close(handle)

@@ -4,6 +4,7 @@ it holds, and the site equals a cold build's; any other edit takes the full buil
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from builder import cache, pipeline, publish, resident
+from builder.progress import Progress
 
 from .test_golden import output_files
 from .test_incremental import ARTICLES, DRONES, EDITS, SUDZHA, _replace, _site
@@ -411,8 +413,9 @@ def test_a_build_waits_for_the_model_still_being_written(tmp_path: Path,
 
     monkeypatch.setattr(resident, "_write_model", held_up)  # the writer forks with it
     built: list[pipeline.BuildResult] = []
-    waiting = threading.Thread(target=lambda: built.append(
-        pipeline.build(site, index=False, memory=_kept(site))))
+    shown = io.StringIO()
+    waiting = threading.Thread(target=lambda: built.append(pipeline.build(
+        site, index=False, memory=_kept(site), progress=Progress(shown, enabled=True))))
     timer = threading.Timer(30, go.touch)  # should the build wait for its writer, it ends
     timer.start()
     try:
@@ -426,6 +429,7 @@ def test_a_build_waits_for_the_model_still_being_written(tmp_path: Path,
         go.touch()
     waiting.join(60)
     assert built[0].written == 1 and len(loads) == 1  # from the model, once written
+    assert "waiting for the last build's model to be written" in shown.getvalue()
     assert output_files(site / "public") == _cold(site, tmp_path / "cold", monkeypatch)
 
 
