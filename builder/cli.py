@@ -17,7 +17,7 @@ import jinja2
 
 from . import pipeline, resident, scaffold
 from .problems import ContentError, Problem, format_all
-from .progress import Progress
+from .progress import Progress, counted
 from .publish import PublishError
 from .scaffold import ScaffoldError
 from .search import SearchIndexError
@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ContentError as error:
         print(format_all(error.problems), file=sys.stderr)
-        print(f"{len(error.problems)} problem(s); nothing was published", file=sys.stderr)
+        print(f"{counted(len(error.problems), 'problem')}; nothing was published",
+              file=sys.stderr)
         return EXIT_CONTENT
     except jinja2.TemplateError as error:
         print(f"template error: {error}; nothing was published", file=sys.stderr)
@@ -134,7 +135,8 @@ def _build(args: argparse.Namespace) -> int:
     result = pipeline.build(args.site_dir, args.out, args.drafts, args.base_url,
                             progress=progress, strict=args.strict, memory=memory)
     _warn(result.warnings)
-    print(f"built {result.articles} articles, {result.files} files ({result.written} changed) "
+    print(f"built {counted(result.articles, 'article')}, {counted(result.files, 'file')} "
+          f"({result.written:,} changed) "
           f"into {result.out}\n"
           f"view it: python3 -m http.server -d {result.out} 8000, "
           "then open http://127.0.0.1:8000/")
@@ -150,7 +152,7 @@ def _warn(warnings: list[Problem]) -> None:
 def _check(args: argparse.Namespace) -> int:
     loaded = pipeline.check(args.site_dir, args.drafts, args.strict)
     _warn(loaded.warnings)
-    print(f"ok: {len(loaded.site.entries)} articles, no problems")
+    print(f"ok: {counted(len(loaded.site.entries), 'article')}, no problems")
     return EXIT_OK
 
 

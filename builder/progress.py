@@ -43,3 +43,8 @@ class Progress:
 
 
 QUIET = Progress(enabled=False)
+
+
+def counted(count: int, noun: str) -> str:
+    """'1 article', '3,889 articles': what an editor reads of a count."""
+    return f"{count:,} {noun if count == 1 else noun + 's'}"

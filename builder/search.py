@@ -22,8 +22,8 @@ from pathlib import Path
 
 from pagefind_bin import get_executable  # type: ignore[import-untyped]
 
-from . import parallel
-from .progress import QUIET, Progress
+from . import machine, parallel
+from .progress import QUIET, Progress, counted
 from .publish import clear, reuse, safe_relative, staging_dir
 
 FOLDER = "pagefind"
@@ -65,21 +65,18 @@ _SHADOW = ".search-parts"
 PAGEFIND_MIB_A_PAGE = 0.28
 """Pagefind's peak memory for each page of one run (2.8 GB for 10,000 pages, bench/)."""
 PAGES_AT_ONCE_UNKNOWN_MEMORY = 4000
-"""`pages_at_once` where the available memory cannot be read: one full part."""
-MEMINFO = Path("/proc/meminfo")
+"""`pages_at_once` where the available memory is unknown: one full part."""
 POLL_SECONDS = 0.05
 """How often a build waiting for Pagefind looks whether a run ended or it was called off."""
 
 
-def pages_at_once(meminfo: Path = MEMINFO) -> int:
+def pages_at_once(available_mib: float | None) -> int:
     """Pages indexed at once at most, summed over the Pagefind runs going on together: as
-    many as half the memory available when the build starts holds. One run keeps about
-    1.4 cores busy, so a second run at once fills the cores once rendering is done (10k
-    articles: 24 s instead of 26); where memory is short, parts run one after the other."""
-    try:
-        fields = dict(line.split(":", 1) for line in meminfo.read_text().splitlines())
-        available_mib = int(fields["MemAvailable"].split()[0]) / 1024
-    except (OSError, KeyError, ValueError, IndexError):
+    many as half the memory available when the build starts holds (the other half is the
+    builder's: 1.2 GB at 100k articles). One run keeps about 1.4 cores busy, so a second
+    run at once fills the cores once rendering is done (10k articles: 24 s instead of 26);
+    where memory is short, parts run one after the other."""
+    if available_mib is None:
         return PAGES_AT_ONCE_UNKNOWN_MEMORY
     return int(available_mib / 2 / PAGEFIND_MIB_A_PAGE)
 
@@ -146,7 +143,7 @@ class Indexer:
         self._queue = deque[Part]()
         self._running: list[_Run] = []
         self._stale = set[str]()
-        self._pages_at_once = pages_at_once()
+        self._pages_at_once = pages_at_once(machine.available_mib())
 
     def page_staged(self, path: str, changed: bool) -> None:
         """`publish.Staging`: `path` is in staging; `changed`, its indexed text differs
@@ -183,6 +180,7 @@ class Indexer:
         removes the pages given to Pagefind."""
         for run in self._running:
             run.process.kill()
+        for run in self._running:  # killed first, all: a second Ctrl-C leaves none running
             run.process.wait()
         self._running.clear()
         shutil.rmtree(self._staging / _SHADOW, ignore_errors=True)
@@ -213,15 +211,14 @@ class Indexer:
             self._wait_for_a_run()
 
     def _running_now(self) -> str:
-        """'indexing search part 2025 (1/3, 3,889 articles)', or 'parts 2024, 2025 (1-2/3, ...)'
-        while two run."""
-        runs = sorted(self._running, key=lambda run: self._parts.index(run.part))
-        numbers = [self._parts.index(run.part) + 1 for run in runs]
-        span = f"{numbers[0]}-{numbers[-1]}" if len(runs) > 1 else str(numbers[0])
-        names = ", ".join(run.part.name for run in runs)
-        pages = sum(len(run.part.pages) for run in runs)
-        return (f"indexing search part{'s' if len(runs) > 1 else ''} {names} "
-                f"({span}/{len(self._parts)}, {pages:,} articles)")
+        """'indexing search part 2025 (1/3), 3,889 articles', or with two runs
+        'indexing search parts 2025 (1/3) and 2022_2023 (3/3), 7,848 articles'."""
+        total = len(self._parts)
+        runs = [f"{run.part.name} ({self._parts.index(run.part) + 1}/{total})"
+                for run in self._running]
+        pages = sum(len(run.part.pages) for run in self._running)
+        return (f"indexing search part{'' if len(runs) == 1 else 's'} {' and '.join(runs)}, "
+                f"{counted(pages, 'article')}")
 
     def _wait_for_a_run(self) -> None:
         """Until any run ends (the next part may start in its place), or the build is called
@@ -231,8 +228,9 @@ class Indexer:
             if cancel is None:
                 time.sleep(POLL_SECONDS)
             elif cancel.wait(POLL_SECONDS):
-                names = ", ".join(run.part.name for run in self._running)
-                raise Cancelled(f"indexing part {names} was called off")
+                names = " and ".join(run.part.name for run in self._running)
+                raise Cancelled(f"indexing {'part' if len(self._running) == 1 else 'parts'} "
+                                f"{names} was called off")
 
     def _has_room(self, part: Part) -> bool:
         pages = sum(len(run.part.pages) for run in self._running)

@@ -78,7 +78,7 @@ def test_progress_shows_stages_on_a_terminal_and_nothing_elsewhere(
     pipeline.build(site, progress=Progress(shown, enabled=True))
     assert "reading and checking content" in shown.getvalue()
     assert "rendering" in shown.getvalue()
-    assert "indexing search part 2025 (1/1, 1 articles)" in shown.getvalue()
+    assert "indexing search part 2025 (1/1), 1 article" in shown.getvalue()
     quiet = io.StringIO()
     pipeline.build(site, index=False, progress=Progress(quiet))  # StringIO is not a terminal
     assert quiet.getvalue() == ""

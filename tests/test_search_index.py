@@ -26,7 +26,8 @@ def dated_articles(years: range) -> dict[str, str | bytes]:
 def test_every_part_is_indexed_when_parts_run_at_once(make_site: MakeSite,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(model, "PART_LIMIT", 1)
-    monkeypatch.setattr(search, "pages_at_once", lambda: 2)
+    monkeypatch.setattr(search, "pages_at_once", lambda available_mib: 2)
+    monkeypatch.setenv("WARCHIVE_WORKERS", "2")
     site = make_site(dated_articles(range(2020, 2025)))
     pipeline.build(site)
     bundles = sorted(p.name for p in (site / "public/pagefind").iterdir())
@@ -58,7 +59,7 @@ def test_a_queued_part_starts_when_any_run_ends(make_site: MakeSite, tmp_path: P
     """Parts 2022 and 2021 run at once; 2020 waits for room, and takes the place of 2021
     without waiting for the slower 2022."""
     monkeypatch.setattr(model, "PART_LIMIT", 1)
-    monkeypatch.setattr(search, "pages_at_once", lambda: 2)
+    monkeypatch.setattr(search, "pages_at_once", lambda available_mib: 2)
     monkeypatch.setenv("WARCHIVE_WORKERS", "2")
     script, log = logging_pagefind(tmp_path, slow_part="2022")
     monkeypatch.setattr(search, "get_executable", lambda: script)
@@ -68,18 +69,11 @@ def test_a_queued_part_starts_when_any_run_ends(make_site: MakeSite, tmp_path: P
     assert events.index("start 2020") > events.index("end 2021")
 
 
-@pytest.mark.parametrize(("meminfo", "pages"), [
-    ("MemTotal:        8000000 kB\nMemAvailable:    2097152 kB\n", 3657),
-    ("MemTotal:        8000000 kB\n", search.PAGES_AT_ONCE_UNKNOWN_MEMORY),
-    ("MemAvailable: lots\n", search.PAGES_AT_ONCE_UNKNOWN_MEMORY),
-    (None, search.PAGES_AT_ONCE_UNKNOWN_MEMORY),
-])
-def test_pages_indexed_at_once_fit_half_the_available_memory(
-        tmp_path: Path, meminfo: str | None, pages: int) -> None:
-    path = tmp_path / "meminfo"
-    if meminfo is not None:
-        path.write_text(meminfo)
-    assert search.pages_at_once(path) == pages
+@pytest.mark.parametrize(("available_mib", "pages"), [
+    (2048.0, 3657), (300.0, 535), (None, search.PAGES_AT_ONCE_UNKNOWN_MEMORY)])
+def test_pages_indexed_at_once_fit_half_the_available_memory(available_mib: float | None,
+                                                             pages: int) -> None:
+    assert search.pages_at_once(available_mib) == pages
 
 
 def test_a_failing_part_stops_the_build_and_keeps_the_published_site(
