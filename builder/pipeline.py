@@ -32,7 +32,7 @@ from . import (
 from .articles import Article, digest, parse_article
 from .model import Entry, Site, build_site
 from .problems import ContentError, Problem
-from .progress import QUIET, Progress
+from .progress import QUIET, Progress, counted
 from .registries import KINDS, Registry, Subject, read_registry, read_subjects
 from .settings import Settings, read_settings
 
@@ -413,6 +413,7 @@ def _publish_revised(asked: _Request, sources: Sources, last: resident.Last,
     """Stages the pages `revised` may change, keeps the rest, indexes and swaps; None if
     a kept file is gone."""
     site_dir, out = asked.site_dir, asked.out
+    asked.progress.stage(f"publishing the edit to {counted(len(revised), 'article')}")
     cache.remember_stamps(site_dir, sources.stamps)
     env = render.environment(sources.templates, asked.live_reload, model.site.urls.base_path,
                              cache.compiled_templates(site_dir))

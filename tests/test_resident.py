@@ -241,10 +241,13 @@ def test_the_command_publishes_body_edits_from_the_model_kept_in_the_cache(
     site = _site(tmp_path)
     out = site / "public"
     pipeline.build(site, index=False, memory=_kept(site))
+    shown = io.StringIO()
     for _ in range(2):
         EDITS["body"](site)
-        assert pipeline.build(site, index=False, memory=_kept(site)).written == 1
+        assert pipeline.build(site, index=False, memory=_kept(site),
+                              progress=Progress(shown, enabled=True)).written == 1
     assert len(loads) == 1
+    assert "waiting" not in shown.getvalue()  # no writer was at work
     assert output_files(out) == _cold(site, tmp_path / "cold", monkeypatch)
 
 
@@ -430,6 +433,7 @@ def test_a_build_waits_for_the_model_still_being_written(tmp_path: Path,
     waiting.join(60)
     assert built[0].written == 1 and len(loads) == 1  # from the model, once written
     assert "waiting for the last build's model to be written" in shown.getvalue()
+    assert "publishing the edit to 1 article" in shown.getvalue()
     assert output_files(site / "public") == _cold(site, tmp_path / "cold", monkeypatch)
 
 
