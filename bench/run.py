@@ -185,11 +185,14 @@ def stage_breakdown(result: SizeResult, site: Path) -> None:
     proc = subprocess.run(
         [sys.executable, str(BENCH / "stages.py"), str(site), str(out_dir(result.n, "stages")),
          "--json"], capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        result.stages = f"(stage breakdown unavailable: {tail(proc.stderr, 5)})"
+    try:
+        data = json.loads(proc.stdout) if proc.returncode == 0 else None
+    except ValueError:
+        data = None
+    if data is None:
+        result.stages = f"(stage breakdown unavailable: {tail(proc.stderr or proc.stdout, 5)})"
         print(proc.stderr, file=sys.stderr)
     else:
-        data = json.loads(proc.stdout)
         result.stages, result.floor = stage_table(data), pagefind_floor(data)
 
 

@@ -8,7 +8,9 @@ The output folder and the parse cache are deleted first. The stages are those
 (`pipeline.load`, which reads them again, so its time here is load minus read; it parses
 on every core and writes the parse cache), render every page (`render.render_site`, kept
 in a list so that writing is timed alone), write the staging folder (`publish.stage`),
-Pagefind (`search.Indexer`, every part, here after staging), swap (`publish.swap`). The builder's
+Pagefind (`search.Indexer`, every part, here after staging), swap (`publish.swap`). The
+index stage also reports Pagefind's own CPU time (its processes' rusage): spread over
+every core, the least wall time any build running it could take. The builder's
 internals may move: a call that no longer fits stops the breakdown with a StageError
 naming the call.
 """
@@ -160,8 +162,8 @@ def markdown(result: dict[str, Any]) -> str:
     lines.append(f"| total | {total:.2f} | |")
     if "pagefind_cpu" in result:
         lines += ["", f"Pagefind's own CPU time, every part: {result['pagefind_cpu']:.2f} s, so on "
-                  f"{result['cores']} cores no build that indexes this site with it takes less "
-                  f"than {pagefind_floor(result):.2f} s."]
+                  f"{result['cores']} cores no build that indexes this site with it, in these "
+                  f"parts, takes less than about {pagefind_floor(result):.2f} s."]
     return "\n".join(lines)
 
 
