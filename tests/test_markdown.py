@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-import pytest
+import random
+import string
 
-from builder.markdown import is_safe_link, render, under_base
+import pytest
+from markdown_it.common.normalize_url import normalizeLink
+
+from builder.markdown import is_safe_link, normalize_link, render, under_base
 
 
 def test_raw_html_is_shown_as_text() -> None:
@@ -13,7 +17,8 @@ def test_raw_html_is_shown_as_text() -> None:
 
 @pytest.mark.parametrize("href", ["javascript:alert(1)", "JaVaScRiPt:alert(1)",
                                   "data:text/html,<b>x</b>", "vbscript:x", "file:///etc/passwd",
-                                  "java\tscript:alert(1)", "foo:bar"])
+                                  "java\tscript:alert(1)", "foo:bar",
+                                  "java\u00a0script:alert(1)", "java\u200bscript:alert(1)"])
 def test_dangerous_links_are_dropped(href: str) -> None:
     assert not is_safe_link(href)
     assert "href" not in render(f"[x]({href})")
@@ -23,6 +28,37 @@ def test_dangerous_links_are_dropped(href: str) -> None:
                                   "/people/x/", "../x", "#fn1", "page?q=1"])
 def test_safe_links_survive(href: str) -> None:
     assert is_safe_link(href)
+
+
+def _addresses(count: int) -> list[str]:
+    """Addresses near and inside the plain form `normalize_link` passes through."""
+    chance = random.Random(7)
+    safe = string.ascii_letters + string.digits + "-._~/?#@!$&'()*+,;=:"
+    odd = "%[]\\ \"<>^`{|}é例"
+    host_chars = string.ascii_letters + string.digits + ".-"
+    addresses = []
+    for _ in range(count):
+        host = "".join(chance.choice(host_chars) for _ in range(chance.randint(0, 10)))
+        tail = "".join(chance.choice(safe if chance.random() < 0.9 else odd)
+                       for _ in range(chance.randint(0, 20)))
+        start = chance.choice(["http://", "https://", "HTTP://", "/", "//", "", "mailto:"])
+        addresses.append(start + chance.choice(["", "xn--"]) + host
+                         + chance.choice(["", ":80", ":", ":x"])
+                         + chance.choice(["", "/", "?", "#"]) + tail)
+    return addresses
+
+
+@pytest.mark.parametrize("url", [
+    "https://a.org/x?q=1#f", "http://a.org:80/x", "HTTP://A.org/", "/people/a-b/", "/a b",
+    "/%41", "//evil.org/x", "http://例え.jp/", "https://xn--d1acufc.xn--p1ai/", "http://h:x/",
+    "http://a.org&b:4", "mailto:a@b.org", "../x", "#fn1"])
+def test_links_are_normalized_as_markdown_it_does(url: str) -> None:
+    assert normalize_link(url) == normalizeLink(url)
+
+
+def test_many_addresses_are_normalized_as_markdown_it_does() -> None:
+    addresses = _addresses(4000)
+    assert [url for url in addresses if normalize_link(url) != normalizeLink(url)] == []
 
 
 def test_external_links_get_noopener() -> None:
