@@ -20,7 +20,9 @@ _SAFE_SCHEMES = {"http", "https", "mailto"}
 _ROOT_LINK = re.compile(r'<a href="/(?!/)')
 _SPACE = re.compile(r"\s")
 _PLAIN_URL_CHARS = r"[A-Za-z0-9\-._~/?#@!$&'()*+,;=:]*"
-_PLAIN_URL = re.compile(rf"(?:https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#]{_PLAIN_URL_CHARS})?"
+_DNS_HOST = r"(?=[A-Za-z0-9.-]{1,255}(?![A-Za-z0-9.-]))(?:[A-Za-z0-9-]{0,63}\.)*[A-Za-z0-9-]{0,63}"
+"""Labels of at most 63 characters, 255 in all: markdown-it cuts a longer one."""
+_PLAIN_URL = re.compile(rf"(?:https?://{_DNS_HOST}(?::[0-9]+)?(?:[/?#]{_PLAIN_URL_CHARS})?"
                         rf"|/(?!/){_PLAIN_URL_CHARS})")
 """An http(s) address with an ASCII host, or a path from the root, with nothing to
 percent-encode: `normalize_link` gives it back as it is."""

@@ -413,7 +413,8 @@ def _publish_revised(asked: _Request, sources: Sources, last: resident.Last,
     """Stages the pages `revised` may change, keeps the rest, indexes and swaps; None if
     a kept file is gone."""
     site_dir, out = asked.site_dir, asked.out
-    asked.progress.stage(f"publishing the edit to {counted(len(revised), 'article')}")
+    if revised:
+        asked.progress.stage(f"publishing the edit to {counted(len(revised), 'article')}")
     cache.remember_stamps(site_dir, sources.stamps)
     env = render.environment(sources.templates, asked.live_reload, model.site.urls.base_path,
                              cache.compiled_templates(site_dir))

@@ -47,8 +47,38 @@ def test_the_nearer_of_host_and_cgroup(tmp_path: Path, contents: dict[str, str],
     assert available(tmp_path) == mib
 
 
-def test_a_systemd_unit_s_limit_is_read_in_its_own_group(tmp_path: Path) -> None:
-    files(tmp_path, {"meminfo": MEMINFO,
-                     "cgroup/system.slice/editor.service/memory.max": f"{GiB}\n",
-                     "cgroup/system.slice/editor.service/memory.current": "0\n"})
-    assert available(tmp_path, own="0::/system.slice/editor.service\n") == 1024.0
+@pytest.mark.parametrize(("contents", "own", "mib"), [
+    ({"cgroup/system.slice/editor.service/memory.max": f"{GiB}\n",
+      "cgroup/system.slice/editor.service/memory.current": "0\n"},
+     "0::/system.slice/editor.service\n", 1024.0),
+    ({"cgroup/user.slice/memory.max": f"{GiB}\n", "cgroup/user.slice/memory.current": "0\n",
+      "cgroup/user.slice/app.scope/memory.max": "max\n",
+      "cgroup/user.slice/app.scope/memory.current": "0\n"},
+     "0::/user.slice/app.scope\n", 1024.0),
+    ({"cgroup/memory.max": f"{GiB}\n", "cgroup/memory.current": "0\n",
+      "cgroup/sub/memory.max": f"{4 * GiB}\n", "cgroup/sub/memory.current": "0\n"},
+     "0::/sub\n", 1024.0),
+    ({"cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n",
+      "cgroup/memory/memory.usage_in_bytes": "0\n",
+      "cgroup/memory/system.slice/x.service/memory.limit_in_bytes": f"{GiB}\n",
+      "cgroup/memory/system.slice/x.service/memory.usage_in_bytes": "0\n"},
+     "4:memory:/system.slice/x.service\n0::/system.slice/x.service\n", 1024.0),
+])
+def test_the_least_room_of_the_process_s_group_and_those_above(
+        tmp_path: Path, contents: dict[str, str], own: str, mib: float) -> None:
+    files(tmp_path, {"meminfo": MEMINFO, **contents})
+    assert available(tmp_path, own) == mib
+
+
+def test_page_cache_the_kernel_can_drop_counts_as_room(tmp_path: Path) -> None:
+    files(tmp_path, {"meminfo": MEMINFO, "cgroup/memory.max": f"{4 * GiB}\n",
+                     "cgroup/memory.current": f"{3 * GiB}\n",
+                     "cgroup/memory.stat": f"anon {GiB // 2}\ninactive_file {2 * GiB}\n"})
+    assert available(tmp_path) == 3072.0
+
+
+def test_an_undecodable_group_name_is_no_error(tmp_path: Path) -> None:
+    files(tmp_path, {"meminfo": MEMINFO})
+    (tmp_path / "self-cgroup").write_bytes(b"0::/caf\xe9\n")
+    assert machine.available_mib(tmp_path / "meminfo", tmp_path / "cgroup",
+                                 tmp_path / "self-cgroup") == 8192.0

@@ -51,7 +51,9 @@ def _addresses(count: int) -> list[str]:
 @pytest.mark.parametrize("url", [
     "https://a.org/x?q=1#f", "http://a.org:80/x", "HTTP://A.org/", "/people/a-b/", "/a b",
     "/%41", "//evil.org/x", "http://例え.jp/", "https://xn--d1acufc.xn--p1ai/", "http://h:x/",
-    "http://a.org&b:4", "mailto:a@b.org", "../x", "#fn1"])
+    "http://a.org&b:4", "mailto:a@b.org", "../x", "#fn1", f"http://{'a' * 64}:80/x",
+    f"http://{'a' * 64}.b:8080/x", f"http://{'a.' * 130}org/x", f"http://{'a.' * 130}org",
+    f"http://{'a' * 63}.{'b' * 63}/x", f"http://{'a' * 5000}/x"])
 def test_links_are_normalized_as_markdown_it_does(url: str) -> None:
     assert normalize_link(url) == normalizeLink(url)
 
