@@ -47,4 +47,9 @@ QUIET = Progress(enabled=False)
 
 def counted(count: int, noun: str) -> str:
     """'1 article', '3,889 articles': what an editor reads of a count."""
-    return f"{count:,} {noun if count == 1 else noun + 's'}"
+    return f"{count:,} {plural(count, noun)}"
+
+
+def plural(count: int, noun: str) -> str:
+    """'part' for one, 'parts' for any other count."""
+    return noun if count == 1 else f"{noun}s"

@@ -23,7 +23,7 @@ from pathlib import Path
 from pagefind_bin import get_executable  # type: ignore[import-untyped]
 
 from . import machine, parallel
-from .progress import QUIET, Progress, counted
+from .progress import QUIET, Progress, counted, plural
 from .publish import clear, reuse, safe_relative, staging_dir
 
 FOLDER = "pagefind"
@@ -217,7 +217,7 @@ class Indexer:
         runs = [f"{run.part.name} ({self._parts.index(run.part) + 1}/{total})"
                 for run in self._running]
         pages = sum(len(run.part.pages) for run in self._running)
-        return (f"indexing search part{'' if len(runs) == 1 else 's'} {' and '.join(runs)}, "
+        return (f"indexing search {plural(len(runs), 'part')} {' and '.join(runs)}, "
                 f"{counted(pages, 'article')}")
 
     def _wait_for_a_run(self) -> None:
@@ -229,8 +229,8 @@ class Indexer:
                 time.sleep(POLL_SECONDS)
             elif cancel.wait(POLL_SECONDS):
                 names = " and ".join(run.part.name for run in self._running)
-                raise Cancelled(f"indexing {'part' if len(self._running) == 1 else 'parts'} "
-                                f"{names} was called off")
+                raise Cancelled(f"indexing {plural(len(self._running), 'part')} {names} "
+                                "was called off")
 
     def _has_room(self, part: Part) -> bool:
         pages = sum(len(run.part.pages) for run in self._running)
